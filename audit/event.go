@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/netip"
 	"time"
+
+	"github.com/hidemont/spkit/pii"
 )
 
 // Action is what an actor did. The set is closed: Validate rejects any other
@@ -64,6 +66,9 @@ type Event struct {
 	Purpose string
 	// Count is the number of records acted on, for bulk actions.
 	Count int
+	// Kind is the kind of personal data revealed or exported, if any. It
+	// names the kind only; it never holds the data.
+	Kind pii.Kind
 }
 
 // Recorder records audit events. Record returns an error when the event could
