@@ -2,6 +2,7 @@ package audit
 
 import (
 	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -84,11 +85,15 @@ func (kr *Keyring) Chain(head Link, e *Entry) (Link, error) {
 	if d == nil {
 		return Link{}, errors.New("audit: keyring has no active key")
 	}
+	// Prev and MAC share one allocation but never the caller's head, so
+	// that changing one entry's bytes cannot change another's.
+	macs := make([]byte, len(head.MAC), len(head.MAC)+sha256.Size)
+	copy(macs, head.MAC)
 	e.Seq = head.Seq + 1
-	e.Prev = head.MAC
+	e.Prev = macs[:len(head.MAC):len(head.MAC)]
 	e.KeyID = d.id
 	var buf [512]byte
-	e.MAC = d.chainMAC(appendCanonical(buf[:0], e), make([]byte, 0, 32))
+	e.MAC = d.chainMAC(appendCanonical(buf[:0], e), macs[len(head.MAC):])
 	return e.link(), nil
 }
 

@@ -105,3 +105,16 @@ func (s *MemorySink) Len() int {
 	defer s.mu.Unlock()
 	return len(s.entries)
 }
+
+// DeleteThrough deletes entries with Seq <= seq. Use Prune, which checks the
+// retention period, rather than calling it directly.
+func (s *MemorySink) DeleteThrough(ctx context.Context, seq uint64) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := 0
+	for i < len(s.entries) && s.entries[i].Seq <= seq {
+		i++
+	}
+	s.entries = slices.Delete(s.entries, 0, i)
+	return int64(i), nil
+}
