@@ -8,9 +8,10 @@
 // An [Order] holds Amazon's non-personal order facts in clear and its buyer
 // data sealed ([SealedBuyer], each part a pii.Envelope) under the data key of
 // its retention bucket. Blind indexes ([BlindIndexes]) find an order by the
-// buyer's phone, e-mail or name without storing them. [BuyerDataStatus]
-// tells whether buyer data is present and, if not, why: Amazon shares none
-// for the order, the application lacks the role for it, or it was purged.
+// buyer's phone, e-mail or name without storing them. A [BuyerDataStatus]
+// records whether buyer data is present and, if not, why: Amazon shares
+// none for the order, the application lacks the role for it, or it was
+// purged.
 //
 // # Personalisation
 //

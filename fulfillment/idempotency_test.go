@@ -56,9 +56,9 @@ func TestLabelKeyDistinct(t *testing.T) {
 func TestLabelKeyInvalid(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
-		name                string
+		name               string
 		seller, order, pkg string
-		field               string
+		field              string
 	}{
 		{"empty seller", "", "111-2223334-4445556", "1", "seller ID"},
 		{"space in order", "A1SELLER", "111 2223334", "1", "order ID"},
