@@ -80,6 +80,9 @@ func (c *countingKEK) DecryptWithContext(ctx context.Context, ct, ad []byte) ([]
 }
 
 func binding(f *gofakeit.Faker) pii.Binding {
+	if f == nil {
+		f = gofakeit.New(0)
+	}
 	return pii.Binding{Seller: "A" + f.LetterN(13), Table: "orders", Column: "buyer_name", RowID: f.UUID()}
 }
 
