@@ -52,7 +52,7 @@ func (e *EncodingError) Error() string {
 // Is reports whether target is ErrClearEncoding.
 func (e *EncodingError) Is(target error) bool { return target == ErrClearEncoding }
 
-// errNoCipher wraps a failure of the in-process cipher. It cannot happen with
+// cipherError wraps a failure of the in-process cipher. It cannot happen with
 // a working crypto/rand and AES, but is reported rather than panicking.
 type cipherError struct{ err error }
 
