@@ -162,8 +162,8 @@ var (
 )
 
 type counters struct {
-	kekEncrypts, kekDecrypts, kekBatches  atomic.Int64
-	hits, misses, evictions               atomic.Int64
+	kekEncrypts, kekDecrypts, kekBatches   atomic.Int64
+	hits, misses, evictions                atomic.Int64
 	created, shredded, rewrapped, resealed atomic.Int64
 }
 

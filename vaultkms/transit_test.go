@@ -247,7 +247,10 @@ func TestTransitErrors(t *testing.T) {
 			return true
 		}, vaultkms.ErrVersionTooOld, 1},
 		{"bad ciphertext", func(w http.ResponseWriter, r *http.Request) bool { vaultErr(w, 400, "invalid ciphertext"); return true }, vaultkms.ErrDecrypt, 1},
-		{"404", func(w http.ResponseWriter, r *http.Request) bool { vaultErr(w, 404, "no handler for route"); return true }, vaultkms.ErrKeyNotFound, 1},
+		{"404", func(w http.ResponseWriter, r *http.Request) bool {
+			vaultErr(w, 404, "no handler for route")
+			return true
+		}, vaultkms.ErrKeyNotFound, 1},
 		{"204", func(w http.ResponseWriter, r *http.Request) bool { w.WriteHeader(204); return true }, vaultkms.ErrInvalidResponse, 1},
 		{"empty body", func(w http.ResponseWriter, r *http.Request) bool { w.WriteHeader(200); return true }, vaultkms.ErrInvalidResponse, 1},
 		{"no data", func(w http.ResponseWriter, r *http.Request) bool { writeJSON(w, 200, map[string]any{}); return true }, vaultkms.ErrInvalidResponse, 1},
