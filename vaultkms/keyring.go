@@ -450,7 +450,16 @@ func (k *Keyring) load(ctx context.Context, ref BucketRef, create bool) (*entry,
 	if err != nil {
 		return nil, err
 	}
-	return k.unwrap(ctx, kek, rec)
+	e, err := k.unwrap(ctx, kek, rec)
+	if errors.Is(err, ErrVersionTooOld) {
+		// A KEK rotation rewrapped the record after it was read and then
+		// raised min_decryption_version. Read it again.
+		if rec, err = k.cfg.Store.Get(ctx, ref.Seller, ref.Bucket); err != nil {
+			return nil, err
+		}
+		e, err = k.unwrap(ctx, kek, rec)
+	}
+	return e, err
 }
 
 func (k *Keyring) kekFor(ctx context.Context, ref BucketRef, create bool) (KEK, error) {
