@@ -1,0 +1,506 @@
+package pgstore
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hidemont/spkit/audit"
+	"github.com/hidemont/spkit/retention"
+)
+
+// Options configures a [Store]. The zero value is valid: a store that only
+// marks records purged and leaves clearing the data to a retention.Purger.
+type Options struct {
+	// Targets are tables whose columns the store clears when it purges.
+	Targets []Target
+}
+
+// Store is a [retention.Store] in PostgreSQL. Concurrent purges, shreds and
+// evidence deliveries lock their rows with FOR UPDATE SKIP LOCKED, so that
+// runners in several processes never take the same record. Call [Migrate]
+// once before use. A Store is safe for concurrent use.
+type Store struct {
+	pool    *pgxpool.Pool
+	targets []compiledTarget
+}
+
+var _ retention.Store = (*Store)(nil)
+
+// New returns a store on pool. It returns a *ConfigError for an invalid
+// target.
+func New(pool *pgxpool.Pool, opts Options) (*Store, error) {
+	if pool == nil {
+		return nil, &ConfigError{Field: "pool", Value: "nil", Reason: "missing"}
+	}
+	s := &Store{pool: pool}
+	for _, t := range opts.Targets {
+		ct, err := compileTarget(t)
+		if err != nil {
+			return nil, err
+		}
+		s.targets = append(s.targets, ct)
+	}
+	return s, nil
+}
+
+// inTx runs fn in a transaction and commits it unless fn fails.
+func (s *Store) inTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// ctxErr returns ctx.Err() unchanged when ctx has ended, so that callers can
+// test for context.Canceled, and err wrapped otherwise.
+func ctxErr(ctx context.Context, op string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fmt.Errorf("pgstore: %s: %w", op, err)
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = retention.StoredTime(t)
+	return &t
+}
+
+func fromOpt(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func classStrings(cs []retention.Class) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c)
+	}
+	return out
+}
+
+func toClasses(ss []string) []retention.Class {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := make([]retention.Class, len(ss))
+	for i, s := range ss {
+		out[i] = retention.Class(s)
+	}
+	return out
+}
+
+func emptyToNil(ss []string) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	return ss
+}
+
+// lockBuckets upserts bucket rows in key order, which locks them until the
+// transaction ends, and fails if one is shredded. Holding these locks keeps a
+// concurrent Shred from destroying a key the transaction is adding data to.
+func lockBuckets(ctx context.Context, tx pgx.Tx, refs []retention.BucketRef) error {
+	slices.SortFunc(refs, func(a, b retention.BucketRef) int {
+		if c := strings.Compare(a.SellerID, b.SellerID); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Bucket, b.Bucket)
+	})
+	refs = slices.Compact(refs)
+	sellers := make([]string, len(refs))
+	buckets := make([]string, len(refs))
+	for i, r := range refs {
+		sellers[i], buckets[i] = r.SellerID, r.Bucket
+	}
+	rows, err := tx.Query(ctx, `
+		INSERT INTO retention_buckets (seller_id, bucket)
+		SELECT * FROM unnest($1::text[], $2::text[]) ORDER BY 1, 2
+		ON CONFLICT (seller_id, bucket) DO UPDATE SET seller_id = EXCLUDED.seller_id
+		RETURNING seller_id, bucket, shredded_at IS NOT NULL`, sellers, buckets)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ref retention.BucketRef
+		var shredded bool
+		if err := rows.Scan(&ref.SellerID, &ref.Bucket, &shredded); err != nil {
+			return err
+		}
+		if shredded {
+			return &retention.BucketShreddedError{SellerID: ref.SellerID, Bucket: ref.Bucket}
+		}
+	}
+	return rows.Err()
+}
+
+// Register implements [retention.Store].
+func (s *Store) Register(ctx context.Context, recs []retention.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	n := len(recs)
+	sellers, orders, classes, buckets, indexes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	anchors := make([]time.Time, n)
+	refs := make([]retention.BucketRef, n)
+	for i, r := range recs {
+		if err := r.Validate(); err != nil {
+			return err
+		}
+		sellers[i], orders[i], classes[i], buckets[i] = r.SellerID, r.OrderID, string(r.Class), r.Bucket
+		anchors[i] = retention.StoredTime(r.Anchor)
+		refs[i] = retention.BucketRef{SellerID: r.SellerID, Bucket: r.Bucket}
+		// Blind indexes travel as comma-separated hex, so that one
+		// statement can insert records with different numbers of them.
+		hs := make([]string, len(r.BlindIndexes))
+		for j, b := range r.BlindIndexes {
+			hs[j] = hex.EncodeToString(b)
+		}
+		indexes[i] = strings.Join(hs, ",")
+	}
+
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := lockBuckets(ctx, tx, refs); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO retention_items (seller_id, order_id, class, bucket, anchor, blind_indexes)
+			SELECT r.seller_id, r.order_id, r.class, r.bucket, r.anchor,
+			       coalesce((SELECT array_agg(decode(x, 'hex')) FROM unnest(string_to_array(nullif(r.idx, ''), ',')) AS x), '{}')
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+			     AS r(seller_id, order_id, class, bucket, anchor, idx)
+			ON CONFLICT (seller_id, class, order_id) DO NOTHING`,
+			sellers, orders, classes, buckets, anchors, indexes)
+		return err
+	})
+	var bse *retention.BucketShreddedError
+	if errors.As(err, &bse) {
+		return err
+	}
+	if err != nil {
+		return ctxErr(ctx, "register", err)
+	}
+	return nil
+}
+
+// Reanchor implements [retention.Store].
+func (s *Store) Reanchor(ctx context.Context, r retention.Reanchor) (int, error) {
+	if err := r.Validate(); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if r.Bucket != "" {
+			if err := lockBuckets(ctx, tx, []retention.BucketRef{{SellerID: r.SellerID, Bucket: r.Bucket}}); err != nil {
+				return err
+			}
+		}
+		tag, err := tx.Exec(ctx, `
+			UPDATE retention_items SET anchor = $4, bucket = coalesce(nullif($5, ''), bucket)
+			WHERE seller_id = $1 AND order_id = $2 AND class = ANY($3) AND purged_at IS NULL`,
+			r.SellerID, r.OrderID, classStrings(r.ClassesOrDefault()), retention.StoredTime(r.Anchor), r.Bucket)
+		n = tag.RowsAffected()
+		return err
+	})
+	var bse *retention.BucketShreddedError
+	if errors.As(err, &bse) {
+		return 0, err
+	}
+	if err != nil {
+		return 0, ctxErr(ctx, "reanchor", err)
+	}
+	return int(n), nil
+}
+
+// holdActive is the condition on a hold row "h" being active at now,
+// matching retention.Hold.Active.
+func holdActive(now string) string {
+	return `h.placed_at <= ` + now + ` AND (h.released_at IS NULL OR h.released_at > ` + now + `) AND (h.expires_at IS NULL OR h.expires_at > ` + now + `)`
+}
+
+// heldBy is true for an item row "i" covered by a hold active at now,
+// matching retention.Hold.Covers.
+func heldBy(now string) string {
+	return `EXISTS (SELECT 1 FROM retention_holds h WHERE h.seller_id = i.seller_id AND ` + holdActive(now) + `
+		AND (cardinality(h.order_ids) = 0 OR i.order_id = ANY(h.order_ids))
+		AND (cardinality(h.classes) = 0 OR i.class = ANY(h.classes)))`
+}
+
+// where builds the condition selecting unpurged rows "i" for sel. The
+// arguments it adds start at len(args)+1.
+func where(sel retention.Selector, args []any) (string, []any) {
+	args = append(args, string(sel.Class))
+	conds := []string{fmt.Sprintf("i.class = $%d", len(args)), "i.purged_at IS NULL"}
+	if !sel.Cutoff.IsZero() {
+		args = append(args, retention.StoredTime(sel.Cutoff))
+		conds = append(conds, fmt.Sprintf("i.anchor <= $%d", len(args)))
+	}
+	if sel.SellerID != "" {
+		args = append(args, sel.SellerID)
+		conds = append(conds, fmt.Sprintf("i.seller_id = $%d", len(args)))
+	}
+	if len(sel.OrderIDs) > 0 {
+		args = append(args, sel.OrderIDs)
+		conds = append(conds, fmt.Sprintf("i.order_id = ANY($%d::text[])", len(args)))
+	}
+	if sel.BlindIndex != nil {
+		args = append(args, [][]byte{sel.BlindIndex})
+		conds = append(conds, fmt.Sprintf("i.blind_indexes @> $%d::bytea[]", len(args)))
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+// Purge implements [retention.Store]. It selects, marks and clears a batch
+// and writes its evidence in one statement, calls fn, and commits.
+func (s *Store) Purge(ctx context.Context, sel retention.Selector, now time.Time, limit int, actor string, fn retention.PurgeFunc) (retention.Batch, error) {
+	empty := retention.Batch{Class: sel.Class}
+	if err := sel.Validate(); err != nil {
+		return empty, err
+	}
+	if limit < 1 || limit > retention.MaxBatchSize {
+		return empty, &retention.InvalidError{Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, retention.MaxBatchSize)}
+	}
+	now = retention.StoredTime(now)
+
+	args := []any{now, limit, actor}
+	cond, args := where(sel, args)
+	var q strings.Builder
+	fmt.Fprintf(&q, `WITH due AS (
+		SELECT i.ctid AS row FROM retention_items i
+		WHERE %s AND NOT %s
+		ORDER BY i.anchor, i.seller_id, i.order_id
+		LIMIT $2
+		FOR UPDATE SKIP LOCKED
+	), marked AS (
+		UPDATE retention_items i SET purged_at = $1 FROM due WHERE i.ctid = due.row
+		RETURNING i.seller_id, i.order_id, i.bucket, i.anchor, i.class
+	)`, cond, heldBy("$1"))
+	for k, t := range s.targets {
+		set, ok := t.sets[sel.Class]
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(&q, `, cleared%d AS (
+		UPDATE %s t SET %s FROM marked m WHERE t.%s = m.seller_id AND t.%s = m.order_id
+	)`, k, t.table, set, t.seller, t.order)
+	}
+	q.WriteString(`, evidence AS (
+		INSERT INTO retention_evidence (time, actor, action, outcome, reason, seller_id, bucket, class, order_ids, count)
+		SELECT $1, $3, '` + string(audit.ActionPurge) + `', '` + string(audit.OutcomeSuccess) + `', m.class, m.seller_id, m.bucket, m.class,
+		       array_agg(m.order_id ORDER BY m.order_id), count(*)
+		FROM marked m GROUP BY m.seller_id, m.bucket, m.class
+	)
+	SELECT seller_id, order_id, bucket, anchor FROM marked ORDER BY anchor, seller_id, order_id`)
+
+	var b retention.Batch
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, q.String(), args...)
+		if err != nil {
+			return err
+		}
+		b, err = scanBatch(rows, sel.Class)
+		if err != nil {
+			return err
+		}
+		if len(b.Records) > 0 && fn != nil {
+			if err := fn(ctx, b); err != nil {
+				return &purgeFuncError{err}
+			}
+		}
+		return ctx.Err()
+	})
+	var pfe *purgeFuncError
+	if errors.As(err, &pfe) {
+		return empty, pfe.err
+	}
+	if err != nil {
+		return empty, ctxErr(ctx, "purge "+string(sel.Class), err)
+	}
+	return b, nil
+}
+
+// purgeFuncError carries the purge func's own error through inTx unwrapped.
+type purgeFuncError struct{ err error }
+
+func (e *purgeFuncError) Error() string { return e.err.Error() }
+
+func scanBatch(rows pgx.Rows, c retention.Class) (retention.Batch, error) {
+	defer rows.Close()
+	b := retention.Batch{Class: c}
+	for rows.Next() {
+		r := retention.Record{Class: c}
+		if err := rows.Scan(&r.SellerID, &r.OrderID, &r.Bucket, &r.Anchor); err != nil {
+			return retention.Batch{}, err
+		}
+		r.Anchor = r.Anchor.UTC()
+		b.Records = append(b.Records, r)
+	}
+	return b, rows.Err()
+}
+
+// Pending implements [retention.Store].
+func (s *Store) Pending(ctx context.Context, sel retention.Selector, now time.Time) (retention.Pending, error) {
+	if err := sel.Validate(); err != nil {
+		return retention.Pending{}, err
+	}
+	cond, args := where(sel, []any{retention.StoredTime(now)})
+	q := fmt.Sprintf(`SELECT
+		(SELECT count(*) FROM retention_items i WHERE %[1]s AND NOT %[2]s),
+		(SELECT count(*) FROM retention_items i WHERE %[1]s AND %[2]s)`, cond, heldBy("$1"))
+	var p retention.Pending
+	if err := s.pool.QueryRow(ctx, q, args...).Scan(&p.Due, &p.Held); err != nil {
+		return retention.Pending{}, ctxErr(ctx, "count pending", err)
+	}
+	return p, nil
+}
+
+// Oldest implements [retention.Store].
+func (s *Store) Oldest(ctx context.Context, c retention.Class, now time.Time) (time.Time, bool, error) {
+	if !c.Valid() {
+		return time.Time{}, false, &retention.InvalidError{Field: "class", Reason: fmt.Sprintf("%q is unknown", c)}
+	}
+	var anchor time.Time
+	err := s.pool.QueryRow(ctx, `
+		SELECT i.anchor FROM retention_items i
+		WHERE i.class = $1 AND i.purged_at IS NULL AND NOT `+heldBy("$2")+`
+		ORDER BY i.anchor LIMIT 1`, string(c), retention.StoredTime(now)).Scan(&anchor)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, ctxErr(ctx, "find oldest", err)
+	}
+	return anchor.UTC(), true, nil
+}
+
+// Plan implements [retention.Store].
+func (s *Store) Plan(ctx context.Context, c retention.Class, age time.Duration, now, until time.Time) ([]retention.PlanDay, error) {
+	if !c.Valid() {
+		return nil, &retention.InvalidError{Field: "class", Reason: fmt.Sprintf("%q is unknown", c)}
+	}
+	now, until = retention.StoredTime(now), retention.StoredTime(until)
+	// Records with anchor + age < until, that is anchor < until - age.
+	rows, err := s.pool.Query(ctx, `
+		WITH due AS (
+			SELECT date_trunc('day', greatest(i.anchor + $3 * interval '1 microsecond', $1), 'UTC') AS day, `+heldBy("$1")+` AS held
+			FROM retention_items i
+			WHERE i.class = $4 AND i.purged_at IS NULL AND i.anchor < $2
+		)
+		SELECT day, count(*) FILTER (WHERE NOT held), count(*) FILTER (WHERE held)
+		FROM due GROUP BY day ORDER BY day`,
+		now, until.Add(-age), age.Microseconds(), string(c))
+	if err != nil {
+		return nil, ctxErr(ctx, "plan", err)
+	}
+	defer rows.Close()
+	var out []retention.PlanDay
+	for rows.Next() {
+		d := retention.PlanDay{Class: c}
+		if err := rows.Scan(&d.Day, &d.Count, &d.Held); err != nil {
+			return nil, ctxErr(ctx, "plan", err)
+		}
+		d.Day = d.Day.UTC()
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, ctxErr(ctx, "plan", err)
+	}
+	return out, nil
+}
+
+// Shred implements [retention.Store]. Each bucket is shredded in its own
+// transaction, which holds the bucket's row lock while fn runs, so a
+// concurrent Register into the bucket waits and then fails with a
+// *retention.BucketShreddedError.
+func (s *Store) Shred(ctx context.Context, now time.Time, limit int, actor string, fn retention.ShredFunc) ([]retention.BucketRef, error) {
+	if limit < 1 || limit > retention.MaxBatchSize {
+		return nil, &retention.InvalidError{Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, retention.MaxBatchSize)}
+	}
+	now = retention.StoredTime(now)
+	var done []retention.BucketRef
+	var errs []error
+	var failed []retention.BucketRef
+	for len(done)+len(failed) < limit {
+		var ref retention.BucketRef
+		found := false
+		err := s.inTx(ctx, func(tx pgx.Tx) error {
+			fs, fb := make([]string, len(failed)), make([]string, len(failed))
+			for i, f := range failed {
+				fs[i], fb[i] = f.SellerID, f.Bucket
+			}
+			err := tx.QueryRow(ctx, `
+				SELECT b.seller_id, b.bucket FROM retention_buckets b
+				WHERE b.shredded_at IS NULL
+				  AND (b.seller_id, b.bucket) NOT IN (SELECT * FROM unnest($1::text[], $2::text[]))
+				  AND NOT EXISTS (SELECT 1 FROM retention_items i WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket AND i.purged_at IS NULL)
+				  AND EXISTS (SELECT 1 FROM retention_items i WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket)
+				ORDER BY b.seller_id, b.bucket
+				LIMIT 1
+				FOR UPDATE SKIP LOCKED`, fs, fb).Scan(&ref.SellerID, &ref.Bucket)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			found = true
+
+			// Check again under the lock with a fresh snapshot: a record
+			// registered after the statement above began is invisible to it.
+			var live bool
+			err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM retention_items WHERE seller_id = $1 AND bucket = $2 AND purged_at IS NULL)`,
+				ref.SellerID, ref.Bucket).Scan(&live)
+			if err != nil || live {
+				return err
+			}
+			if fn != nil {
+				if err := fn(ctx, ref); err != nil {
+					return &purgeFuncError{err}
+				}
+			}
+			if _, err := tx.Exec(ctx, `UPDATE retention_buckets SET shredded_at = $3 WHERE seller_id = $1 AND bucket = $2`, ref.SellerID, ref.Bucket, now); err != nil {
+				return err
+			}
+			_, err = tx.Exec(ctx, `
+				INSERT INTO retention_evidence (time, actor, action, outcome, seller_id, bucket)
+				VALUES ($1, $2, $3, $4, $5, $6)`, now, actor, string(audit.ActionShred), string(audit.OutcomeSuccess), ref.SellerID, ref.Bucket)
+			if err == nil {
+				done = append(done, ref)
+			}
+			return err
+		})
+		var pfe *purgeFuncError
+		switch {
+		case errors.As(err, &pfe):
+			errs = append(errs, fmt.Errorf("pgstore: shred bucket %q of seller %q: %w", ref.Bucket, ref.SellerID, pfe.err))
+			failed = append(failed, ref)
+			continue
+		case err != nil:
+			if len(done) > 0 && done[len(done)-1] == ref {
+				done = done[:len(done)-1] // the commit failed
+			}
+			return done, errors.Join(append(errs, ctxErr(ctx, "shred", err))...)
+		case !found:
+			return done, errors.Join(errs...)
+		}
+	}
+	return done, errors.Join(errs...)
+}
