@@ -36,9 +36,10 @@ var ErrUnknownKey = errors.New("audit: unknown key ID")
 // one for the chain and one for pseudonyms, so a pseudonym never equals a
 // chain MAC. A Keyring is safe for concurrent use.
 type Keyring struct {
-	mu     sync.RWMutex
-	active string
-	keys   map[string]*derivedKey
+	mu      sync.RWMutex
+	active  string
+	keys    map[string]*derivedKey
+	retired map[string]bool // IDs of removed keys
 }
 
 type derivedKey struct {
@@ -102,16 +103,17 @@ func (kr *Keyring) Rotate(k Key) error {
 	}
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
-	if _, dup := kr.keys[k.ID]; dup {
-		return fmt.Errorf("audit: rotate to key ID %q: ID already in the keyring", k.ID)
+	if _, dup := kr.keys[k.ID]; dup || kr.retired[k.ID] {
+		return fmt.Errorf("audit: rotate to key ID %q: ID already used in the keyring", k.ID)
 	}
 	kr.keys[k.ID] = d
 	kr.active = k.ID
 	return nil
 }
 
-// Remove drops a retired key, for example once every entry it MACed has
-// been pruned. Removing the active key is an error.
+// Remove drops the secret of an old key, for example once every entry it
+// MACed has been pruned, and remembers its ID as retired. Removing the
+// active key is an error.
 func (kr *Keyring) Remove(id string) error {
 	kr.mu.Lock()
 	defer kr.mu.Unlock()
@@ -122,7 +124,41 @@ func (kr *Keyring) Remove(id string) error {
 		return fmt.Errorf("%w %q", ErrUnknownKey, id)
 	}
 	delete(kr.keys, id)
+	kr.retireLocked(id)
 	return nil
+}
+
+// Retire records IDs of keys whose secrets are gone. With
+// VerifyOptions.StrictKeyIDs, Verify reports entries under a retired key as
+// unverifiable and entries under any other unknown key ID as tampered.
+func (kr *Keyring) Retire(ids ...string) error {
+	kr.mu.Lock()
+	defer kr.mu.Unlock()
+	for _, id := range ids {
+		if !isKeyID(id) {
+			return fmt.Errorf("audit: retired key ID %q must be 1 to 32 characters of [a-z0-9_.-]", clip(id))
+		}
+		if _, ok := kr.keys[id]; ok {
+			return fmt.Errorf("audit: retire key ID %q: the key is still in the ring; use Remove", id)
+		}
+	}
+	for _, id := range ids {
+		kr.retireLocked(id)
+	}
+	return nil
+}
+
+func (kr *Keyring) retireLocked(id string) {
+	if kr.retired == nil {
+		kr.retired = make(map[string]bool)
+	}
+	kr.retired[id] = true
+}
+
+func (kr *Keyring) isRetired(id string) bool {
+	kr.mu.RLock()
+	defer kr.mu.RUnlock()
+	return kr.retired[id]
 }
 
 // ActiveID returns the ID of the active key.

@@ -94,6 +94,11 @@ type VerifyOptions struct {
 	// stops before it, or disagrees with it, is reported as tampered; this
 	// is what detects entries cut off the end.
 	End *Link
+	// StrictKeyIDs reports an entry whose key ID is neither in the keyring
+	// nor retired (Keyring.Retire) as tampered, so that an entry edited
+	// together with its key ID cannot pass as unverifiable. Use it when the
+	// keyring knows every key ID the trail ever used.
+	StrictKeyIDs bool
 }
 
 // Verify reads entries in order and checks the chain: consecutive sequence
@@ -173,6 +178,10 @@ func Verify(ctx context.Context, entries iter.Seq2[Entry, error], opts VerifyOpt
 		switch err := opts.Keyring.CheckMAC(&e); {
 		case err == nil:
 			rep.Verified++
+		case errors.Is(err, ErrUnknownKey) && opts.StrictKeyIDs && !opts.Keyring.isRetired(e.KeyID):
+			tamper(&e, e.Seq, fmt.Errorf("%w: key ID was never issued", err))
+			rep.Head = head
+			return rep, nil
 		case errors.Is(err, ErrUnknownKey):
 			rep.Unverifiable++
 			if rep.FirstUnverifiable == nil {

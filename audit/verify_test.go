@@ -408,3 +408,108 @@ func TestCheckpointRejectsTampering(t *testing.T) {
 		t.Error("SignCheckpoint of an empty chain succeeded")
 	}
 }
+
+func TestVerifyEditedKeyID(t *testing.T) {
+	t.Parallel()
+	k1, k2 := newKey(t, "k1"), newKey(t, "k2")
+	kr, err := audit.NewKeyring(k1, k2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orig, _ := chain(t, 6, audit.Config{Keyring: kr})
+	last := orig[len(orig)-1]
+	head := audit.Link{Seq: last.Seq, MAC: last.MAC}
+
+	toKnown := cloneEntries(orig)
+	toKnown[2].KeyID = "k2"
+	if rep := verify(t, toKnown, audit.VerifyOptions{Keyring: kr, End: &head}); rep.Tampered == nil {
+		t.Error("key ID changed to another known key not reported as tampering")
+	}
+
+	toUnknown := cloneEntries(orig)
+	toUnknown[2].KeyID = "k9"
+	toUnknown[2].Actor = "u-1"
+	rep := verify(t, toUnknown, audit.VerifyOptions{Keyring: kr, End: &head})
+	if rep.OK() || rep.FirstUnverifiable == nil {
+		t.Errorf("edit hidden behind an unknown key ID: report %+v, want unverifiable", rep)
+	}
+	rep = verify(t, toUnknown, audit.VerifyOptions{Keyring: kr, End: &head, StrictKeyIDs: true})
+	if rep.Tampered == nil || !errors.Is(rep.Tampered, audit.ErrUnknownKey) {
+		t.Errorf("strict: break %v, want tampering with an unknown key ID", rep.Err())
+	}
+
+	// A key removed from the ring stays known as retired.
+	if err := kr.Rotate(newKey(t, "k3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.Remove("k1"); err != nil {
+		t.Fatal(err)
+	}
+	rep = verify(t, orig, audit.VerifyOptions{Keyring: kr, End: &head, StrictKeyIDs: true})
+	if rep.Tampered != nil || rep.Unverifiable != len(orig) {
+		t.Errorf("strict with k1 retired: tampered %v, unverifiable %d; want none and %d", rep.Tampered, rep.Unverifiable, len(orig))
+	}
+}
+
+func TestKeyringErrors(t *testing.T) {
+	t.Parallel()
+	short := audit.Key{ID: "k1", Secret: make([]byte, audit.MinKeySize-1)}
+	if _, err := audit.NewKeyring(short); err == nil {
+		t.Error("NewKeyring accepted a short secret")
+	}
+	if _, err := audit.NewKeyring(audit.Key{ID: "K 1", Secret: make([]byte, 32)}); err == nil {
+		t.Error("NewKeyring accepted an invalid key ID")
+	}
+	if _, err := audit.NewKeyring(newKey(t, "k1"), newKey(t, "k1")); err == nil {
+		t.Error("NewKeyring accepted a duplicate key ID")
+	}
+	kr := newKeyring(t)
+	if err := kr.Rotate(newKey(t, "k1")); err == nil {
+		t.Error("Rotate reused the active key ID")
+	}
+	if err := kr.Remove("k1"); err == nil {
+		t.Error("Remove dropped the active key")
+	}
+	if err := kr.Remove("nope"); !errors.Is(err, audit.ErrUnknownKey) {
+		t.Errorf("Remove of an unknown key = %v, want ErrUnknownKey", err)
+	}
+	if _, err := kr.Pseudonym("nope", "x"); !errors.Is(err, audit.ErrUnknownKey) {
+		t.Errorf("Pseudonym under an unknown key = %v, want ErrUnknownKey", err)
+	}
+	if err := kr.Retire("k1"); err == nil {
+		t.Error("Retire accepted a key still in the ring")
+	}
+	if err := kr.Rotate(newKey(t, "k2")); err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.Remove("k1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := kr.Rotate(newKey(t, "k1")); err == nil {
+		t.Error("Rotate reused a retired key ID")
+	}
+	if got := kr.IDs(); len(got) != 1 || got[0] != "k2" || kr.ActiveID() != "k2" {
+		t.Errorf("IDs = %v, active %s; want [k2], k2", got, kr.ActiveID())
+	}
+}
+
+func TestPseudonymStableAndKeyed(t *testing.T) {
+	t.Parallel()
+	kr := newKeyring(t)
+	a, _ := kr.Pseudonym("", "111-2222222-3333333")
+	b, _ := kr.Pseudonym("k1", "111-2222222-3333333")
+	c, _ := kr.Pseudonym("k1", "111-2222222-3333334")
+	other, _ := newKeyring(t).Pseudonym("", "111-2222222-3333333")
+	if a != b {
+		t.Errorf("pseudonym differs between calls: %s, %s", a, b)
+	}
+	if a == c {
+		t.Error("different values share a pseudonym")
+	}
+	if a == other {
+		t.Error("different secrets give the same pseudonym")
+	}
+	if len(a) != len("hmac:k1:")+22 {
+		t.Errorf("pseudonym %q has length %d", a, len(a))
+	}
+}
