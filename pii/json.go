@@ -21,14 +21,16 @@ func decodeJSONString(k Kind, data []byte) (s string, ok bool, err error) {
 	if data[0] != '"' {
 		return "", false, &ValueError{Kind: k, Err: ErrNotString}
 	}
+	// encoding/json would replace invalid UTF-8 with U+FFFD; reject it instead,
+	// so the stored value is what the buyer wrote.
+	if !utf8.Valid(data) {
+		return "", false, &ValueError{Kind: k, Err: ErrInvalidUTF8}
+	}
 
 	// Most SP-API strings have no escapes; copy those without a second
 	// decoder pass.
 	if len(data) >= 2 && data[len(data)-1] == '"' {
 		if inner := data[1 : len(data)-1]; simpleJSONString(inner) {
-			if !utf8.Valid(inner) {
-				return "", false, &ValueError{Kind: k, Err: ErrInvalidUTF8}
-			}
 			return string(inner), len(inner) > 0, nil
 		}
 	}

@@ -351,3 +351,11 @@ func TestGobDecodeRefuses(t *testing.T) {
 		t.Errorf("GobDecode error = %v, want ErrClearEncoding", err)
 	}
 }
+
+func TestUnmarshalJSONRejectsInvalidUTF8WithEscapes(t *testing.T) {
+	t.Parallel()
+	var v pii.GiftMessage
+	if err := v.UnmarshalJSON([]byte("\"Happy\\n\xff day\"")); !errors.Is(err, pii.ErrInvalidUTF8) {
+		t.Errorf("error = %v, want ErrInvalidUTF8", err)
+	}
+}
