@@ -131,6 +131,9 @@ func stateOf(o *Order) OrderState {
 		Bucket:         o.Bucket,
 		ShippedAt:      o.ShippedAt,
 		Revision:       o.Revision,
+		CustomizationPending: slices.ContainsFunc(o.Items, func(it OrderItem) bool {
+			return it.Customization == CustomizationPending
+		}),
 	}
 }
 

@@ -53,6 +53,9 @@ type OrderState struct {
 	Bucket         string
 	ShippedAt      time.Time
 	Revision       int64
+	// CustomizationPending is true when an item's personalisation is not
+	// linked yet.
+	CustomizationPending bool
 }
 
 // CursorStore keeps the order sync position of each seller and marketplace.

@@ -350,8 +350,10 @@ func (s *Store) OrderStates(ctx context.Context, sellerID string, orderIDs []str
 	if len(orderIDs) == 0 {
 		return states, nil
 	}
-	rows, err := s.pool.Query(ctx, `SELECT order_id, last_update_date, status, buyer_data, bucket, shipped_at, revision
-FROM fulfillment_orders WHERE seller_id = $1 AND order_id = ANY($2)`, sellerID, orderIDs)
+	rows, err := s.pool.Query(ctx, `SELECT o.order_id, o.last_update_date, o.status, o.buyer_data, o.bucket, o.shipped_at, o.revision,
+	EXISTS (SELECT 1 FROM fulfillment_order_items i
+		WHERE i.seller_id = o.seller_id AND i.order_id = o.order_id AND i.customization = 'pending')
+FROM fulfillment_orders o WHERE o.seller_id = $1 AND o.order_id = ANY($2)`, sellerID, orderIDs)
 	if err != nil {
 		return nil, s.queryError(ctx, "read order states", err)
 	}
@@ -362,7 +364,7 @@ FROM fulfillment_orders WHERE seller_id = $1 AND order_id = ANY($2)`, sellerID, 
 			st            fulfillment.OrderState
 			shipped       *time.Time
 		)
-		if err := rows.Scan(&id, &st.LastUpdateDate, &st.Status, &buyerData, &st.Bucket, &shipped, &st.Revision); err != nil {
+		if err := rows.Scan(&id, &st.LastUpdateDate, &st.Status, &buyerData, &st.Bucket, &shipped, &st.Revision, &st.CustomizationPending); err != nil {
 			return nil, s.queryError(ctx, "read order states", err)
 		}
 		st.LastUpdateDate = st.LastUpdateDate.UTC()
