@@ -244,14 +244,16 @@ func (c *Client) limitPlan(cl *call) Plan {
 
 // attempt makes one HTTP request for cl.
 func (c *Client) attempt(ctx context.Context, cl *call) (*Response, error) {
-	if err := c.cfg.Limiter.Wait(ctx, cl.limitKey, c.limitPlan(cl)); err != nil {
-		return nil, err
-	}
+	// The token comes first, so that the time between the limiter's grant
+	// and the request reaching Amazon stays short.
 	bearer, err := c.bearer(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
 	cl.lastBearer = bearer
+	if err := c.cfg.Limiter.Wait(ctx, cl.limitKey, c.limitPlan(cl)); err != nil {
+		return nil, err
+	}
 
 	var body io.Reader
 	if cl.body != nil {
