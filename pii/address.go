@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxAddressJSONLen bounds the JSON object Address.UnmarshalJSON accepts.
@@ -172,6 +173,10 @@ func (v *Address) UnmarshalJSON(data []byte) error {
 	}
 	if len(data) == 0 || data[0] != '{' {
 		return &ValueError{Kind: KindAddress, Err: fmt.Errorf("%w: JSON value is not an object", ErrMalformed)}
+	}
+	// encoding/json would replace invalid UTF-8 with U+FFFD.
+	if !utf8.Valid(data) {
+		return &ValueError{Kind: KindAddress, Err: ErrInvalidUTF8}
 	}
 	var w addressJSON
 	if err := json.Unmarshal(data, &w); err != nil {

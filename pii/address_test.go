@@ -114,6 +114,7 @@ func TestAddressRejectsBadInput(t *testing.T) {
 		{"control character", `{"AddressLine1": "1 Main\u0000St"}`, pii.ErrControlChar, "AddressLine1"},
 		{"long line", `{"AddressLine2": "` + strings.Repeat("x", pii.MaxAddressFieldLen+1) + `"}`, pii.ErrTooLong, "AddressLine2"},
 		{"bad country", `{"CountryCode": "USA"}`, pii.ErrMalformed, "CountryCode"},
+		{"invalid UTF-8", "{\"City\": \"Sea\xfftle\"}", pii.ErrInvalidUTF8, ""},
 		{"huge object", `{"Name": "` + strings.Repeat("x", pii.MaxAddressJSONLen) + `"}`, pii.ErrTooLong, ""},
 	}
 	for _, tt := range tests {
