@@ -18,8 +18,8 @@ type Call struct {
 	// Path is the path after /v1/ without trailing slash, for example
 	// "transit/encrypt/kek".
 	Path string
-	// Status is the HTTP status of the response, or 0 when the client went
-	// away before the server answered.
+	// Status is the HTTP status of the response, or 0 when the client
+	// closed the connection before the response was written.
 	Status int
 }
 
@@ -82,7 +82,7 @@ func (s *Server) CallCount(op, path string) int {
 	return n
 }
 
-// ResetCalls forgets the recorded calls.
+// ResetCalls clears the recorded calls.
 func (s *Server) ResetCalls() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -37,8 +37,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.Int("status", call.Status))
 }
 
-// handle answers one request and returns what it recorded about it, except
-// the status.
+// handle serves one request and returns its Call without the status, which
+// ServeHTTP takes from the response writer.
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) Call {
 	w.Header().Set("Cache-Control", "no-store")
 	call := Call{Operation: r.Method, Path: strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/v1/"), "/")}
@@ -149,7 +149,7 @@ func (s *Server) handleLogical(w http.ResponseWriter, r *http.Request, op logica
 		checkFound, exists, err := m.backend.HandleExistenceCheck(ctx, req)
 		switch {
 		case errors.Is(err, logical.ErrUnsupportedPath):
-			// HandleRequest below answers 404 for the unknown path.
+			// HandleRequest below returns 404 for the unknown path.
 		case err != nil:
 			s.respondLogical(w, req, nil, err)
 			return
@@ -171,6 +171,10 @@ func (s *Server) respondLogical(w http.ResponseWriter, req *logical.Request, res
 			status = http.StatusInternalServerError
 		}
 		logical.AdjustErrorStatusCode(&status, respErr)
+		if status >= http.StatusInternalServerError {
+			s.logger.Warn("transit backend failed", slog.String("mount", req.MountPoint),
+				slog.String("path", req.Path), slog.Int("status", status), slog.Any("error", respErr))
+		}
 		if respErr == nil {
 			writeErrors(w, status)
 		} else {
@@ -249,9 +253,8 @@ func requestData(w http.ResponseWriter, r *http.Request, op logical.Operation) (
 	case err == nil, errors.Is(err, io.EOF):
 		return data, 0, nil
 	case errors.As(err, &tooLarge):
-		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("request body too large: the limit is %d bytes", maxRequestBytes)
-	case strings.Contains(err.Error(), "failed to decode JSON"):
-		return nil, http.StatusBadRequest, fmt.Errorf("error parsing JSON: %w", err)
+		return nil, http.StatusRequestEntityTooLarge,
+			fmt.Errorf("request body too large: the limit is %d bytes", maxRequestBytes)
 	default:
 		return nil, http.StatusBadRequest, fmt.Errorf("error parsing JSON: %w", err)
 	}

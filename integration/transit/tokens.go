@@ -148,8 +148,8 @@ func (s *Server) renewToken(t *token, increment time.Duration) (time.Duration, s
 
 const idAlphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
-// randomID returns n random characters from [a-zA-Z0-9], read from
-// crypto/rand (which never fails on supported platforms).
+// randomID returns n random characters from [a-zA-Z0-9]. Since Go 1.24
+// crypto/rand.Read never returns an error.
 func randomID(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
@@ -168,7 +168,8 @@ func randomHex(n int) string {
 func newUUID() string {
 	id, err := uuid.GenerateUUID()
 	if err != nil {
-		// GenerateUUID fails only when crypto/rand does.
+		// GenerateUUID fails only when crypto/rand.Read does, which Go
+		// 1.24 and later rule out; random hex keeps IDs unique regardless.
 		return randomHex(16)
 	}
 	return id
