@@ -23,7 +23,26 @@ const (
 // rejected, so redacted output cannot be stored back as data.
 const placeholderPrefix = "[pii:"
 
-func placeholder(k Kind) string { return placeholderPrefix + string(k) + "]" }
+// placeholder returns the text that stands for a value of kind k.
+func placeholder(k Kind) string {
+	switch k { // constants, so printing does not allocate
+	case KindBuyerName:
+		return "[pii:buyer_name]"
+	case KindAddress:
+		return "[pii:address]"
+	case KindPhone:
+		return "[pii:phone]"
+	case KindEmail:
+		return "[pii:email]"
+	case KindTaxInfo:
+		return "[pii:tax_info]"
+	case KindPersonalization:
+		return "[pii:personalization]"
+	case KindGiftMessage:
+		return "[pii:gift_message]"
+	}
+	return placeholderPrefix + string(k) + "]"
+}
 
 // checkCommon applies the checks every kind shares to s, which must already be
 // normalised. It reports the first problem found.

@@ -144,6 +144,9 @@ func (r *Revealer) Reveal(ctx context.Context, purpose Purpose, v Value) (string
 // and overwrites them with zeros when fn returns. fn must not keep the slice.
 // It returns fn's error unchanged.
 func (r *Revealer) RevealFunc(ctx context.Context, purpose Purpose, v Value, fn func(clear []byte) error) error {
+	if r == nil || r.auditor == nil {
+		return errors.New("pii: RevealFunc: Revealer is nil or not made by NewRevealer")
+	}
 	if isNil(v) {
 		return errors.New("pii: RevealFunc: value is nil")
 	}
@@ -169,6 +172,9 @@ func (r *Revealer) RevealFunc(ctx context.Context, purpose Purpose, v Value, fn 
 // RevealAddress returns the parts of a in clear, after the checks Reveal
 // makes. Code that prints labels or fills carrier requests uses it.
 func (r *Revealer) RevealAddress(ctx context.Context, purpose Purpose, a Address) (AddressParts, error) {
+	if r == nil || r.auditor == nil {
+		return AddressParts{}, errors.New("pii: RevealAddress: Revealer is nil or not made by NewRevealer")
+	}
 	if a.IsZero() {
 		return AddressParts{}, r.checkOnly(ctx, purpose, KindAddress)
 	}

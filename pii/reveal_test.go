@@ -298,3 +298,16 @@ func TestRevealerConcurrentUse(t *testing.T) {
 		t.Errorf("auditor called %d times, want 400", len(auditor.accesses))
 	}
 }
+
+func TestZeroRevealerFails(t *testing.T) {
+	t.Parallel()
+	s := newSample(t, 58)
+	var zero pii.Revealer
+	if _, err := zero.Reveal(actorContext(t), pii.PurposeFulfillment, s.name); err == nil {
+		t.Error("zero Revealer revealed a value")
+	}
+	var nilRevealer *pii.Revealer
+	if _, err := nilRevealer.RevealAddress(actorContext(t), pii.PurposeFulfillment, s.address); err == nil {
+		t.Error("nil Revealer revealed an address")
+	}
+}

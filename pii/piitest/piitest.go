@@ -1,6 +1,7 @@
 package piitest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -94,7 +95,30 @@ func Check(c Case) ([]Finding, error) {
 			}
 		}
 	}
+	if f, failed := checkPlaceholderDecode(c, value); failed {
+		findings = append(findings, f)
+	}
 	return findings, nil
+}
+
+// checkPlaceholderDecode checks that JSON output which is a placeholder does
+// not decode back into the type, so redacted output cannot be stored as data.
+// It applies only to types with an UnmarshalJSON method.
+func checkPlaceholderDecode(c Case, value reflect.Value) (Finding, bool) {
+	target := reflect.New(value.Type())
+	unmarshaler, ok := target.Interface().(json.Unmarshaler)
+	if !ok {
+		return Finding{}, false
+	}
+	out, err := json.Marshal(value.Interface())
+	if err != nil || !strings.Contains(string(out), c.Placeholder) {
+		return Finding{}, false // the JSON vectors report these
+	}
+	if err := unmarshaler.UnmarshalJSON(out); err == nil {
+		return Finding{Case: c.Name, Vector: "json.Unmarshal of the placeholder", Nesting: "alone",
+			Problem: "the placeholder decoded back into a value"}, true
+	}
+	return Finding{}, false
 }
 
 // checkOne runs one vector on one nested value.

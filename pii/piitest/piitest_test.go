@@ -51,6 +51,31 @@ func (silent) MarshalJSON() ([]byte, error)   { return []byte(`""`), nil }
 func (silent) MarshalText() ([]byte, error)   { return nil, nil }
 func (silent) MarshalBinary() ([]byte, error) { return nil, nil }
 
+// acceptsPlaceholder prints and encodes the placeholder but decodes it back
+// as if it were data.
+type acceptsPlaceholder struct{ ct string }
+
+func (acceptsPlaceholder) String() string                { return "[pii:name]" }
+func (acceptsPlaceholder) Format(f fmt.State, _ rune)    { fmt.Fprint(f, "[pii:name]") }
+func (acceptsPlaceholder) GoString() string              { return "[pii:name]" }
+func (acceptsPlaceholder) MarshalJSON() ([]byte, error)  { return []byte(`"[pii:name]"`), nil }
+func (*acceptsPlaceholder) UnmarshalJSON(b []byte) error { return nil }
+
+func TestCheckCatchesPlaceholderDecode(t *testing.T) {
+	t.Parallel()
+	findings, err := piitest.Check(piitest.Case{Value: acceptsPlaceholder{"opaque-bytes"}, Clear: []string{"never present"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range findings {
+		found = found || f.Vector == "json.Unmarshal of the placeholder"
+	}
+	if !found {
+		t.Error("a type that decodes its placeholder passed")
+	}
+}
+
 func TestCheckCatchesLeakyTypes(t *testing.T) {
 	t.Parallel()
 	name := gofakeit.New(1).Name()
