@@ -15,11 +15,14 @@ const MaxAddressJSONLen = 64 << 10
 //
 // The parts SP-API returns without a Restricted Data Token (country code,
 // state or region, postal code and city) are readable through plain
-// accessors, because shipping rates and tax need them. Every part, those
-// included, is also sealed in memory like the other PII types; the name,
-// street lines, phone and the rest are readable only through
-// Revealer.RevealAddress. Equal addresses compare equal with == within one
-// process. An Address prints as [pii:address] and cannot be encoded in clear.
+// accessors, because shipping rates and tax need them. Those four are stored
+// in clear next to the ciphertext, so fmt printing an Address held in an
+// unexported field shows them. All parts, those four included, are sealed
+// in memory like the other PII types. The name, street lines, phone and the
+// rest are readable only through Revealer.RevealAddress.
+//
+// Equal addresses compare equal with == within one process. An Address
+// prints as [pii:address] and cannot be encoded in clear.
 type Address struct {
 	countryCode   string
 	stateOrRegion string
@@ -29,7 +32,7 @@ type Address struct {
 }
 
 // AddressParts holds the parts of an address in clear. It is the input of
-// NewAddress and the result of Revealer.RevealAddress; treat it as personal
+// NewAddress and the result of Revealer.RevealAddress. Treat it as personal
 // data and keep it only as long as a label or document needs it.
 //
 // Field names follow the getOrders v0 Address model; the Orders API
@@ -80,7 +83,7 @@ func (p *AddressParts) fields() []struct {
 }
 
 // NewAddress returns an Address holding p. Each part is trimmed and has inner
-// runs of white space collapsed to one space; the country code is upper-cased
+// runs of white space collapsed to one space. The country code is upper-cased
 // and must be two ASCII letters. Empty parts are allowed, and an AddressParts
 // with every part empty gives the absent Address. A part longer than
 // MaxAddressFieldLen bytes, not valid UTF-8, or holding a control character or

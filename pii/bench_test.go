@@ -88,7 +88,7 @@ type benchMoney struct{ CurrencyCode, Amount string }
 
 type benchPlainAddress struct {
 	Name, CompanyName, AddressLine1, AddressLine2, AddressLine3, City, County, District string
-	StateOrRegion, Municipality, PostalCode, CountryCode, Phone, AddressType           string
+	StateOrRegion, Municipality, PostalCode, CountryCode, Phone, AddressType            string
 }
 
 type benchOrder[Name, Email, Addr any] struct {

@@ -78,7 +78,7 @@ func Seal(ctx context.Context, sealer Sealer, bucket string, b Binding, v Value)
 
 // ErrKindMismatch is returned by Open when the envelope holds another kind
 // than the type requested.
-var ErrKindMismatch = errors.New("pii: envelope holds another kind")
+var ErrKindMismatch = errors.New("pii: envelope kind does not match the requested type")
 
 // sealable is the constraint of Open: a pointer to a PII type.
 type sealable[T any] interface {

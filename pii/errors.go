@@ -52,8 +52,8 @@ func (e *EncodingError) Error() string {
 // Is reports whether target is ErrClearEncoding.
 func (e *EncodingError) Is(target error) bool { return target == ErrClearEncoding }
 
-// cipherError wraps a failure of the in-process cipher. It cannot happen with
-// a working crypto/rand and AES, but is reported rather than panicking.
+// cipherError wraps a failure of the in-process cipher, such as a key that
+// failed to load. Callers get it as an error rather than a panic.
 type cipherError struct{ err error }
 
 func (e *cipherError) Error() string { return "pii: in-process cipher failed: " + e.err.Error() }

@@ -37,10 +37,13 @@ type Policy struct {
 }
 
 // DefaultPolicy returns the policy a Revealer uses when given a zero Policy:
-// names and addresses for fulfilment, delivery support, returns, tax and
-// legal; phones for fulfilment, delivery support and returns; e-mail for
-// delivery support, returns, tax and legal; tax information for tax and
-// legal; personalisation and gift messages for fulfilment and returns.
+//
+//   - BuyerName, Address: fulfilment, delivery support, returns, tax and legal
+//     (invoices carry them).
+//   - Phone: fulfilment, delivery support and returns.
+//   - Email: delivery support, returns, tax and legal.
+//   - TaxInfo: tax and legal.
+//   - Personalization, GiftMessage: fulfilment and returns.
 func DefaultPolicy() Policy {
 	return Policy{Purposes: map[Kind][]Purpose{
 		KindBuyerName:       {PurposeFulfillment, PurposeDeliverySupport, PurposeReturns, PurposeTaxAndLegal},
