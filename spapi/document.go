@@ -98,8 +98,10 @@ type DownloadOptions struct {
 // decompressed and decoded to UTF-8. The caller must close it.
 //
 // The content is gunzipped when it starts with the gzip magic bytes, whatever
-// CompressionAlgorithm says: a body that the HTTP transport has already
-// decompressed is not gunzipped twice. The charset comes from the response's
+// CompressionAlgorithm states, unless the HTTP transport has already
+// decompressed it (Content-Encoding: gzip), so nothing is gunzipped twice.
+// A document bigger than DownloadOptions.MaxBytes fails while it is read,
+// with [ErrDocumentTooLarge]. The charset comes from the response's
 // Content-Type (windows-1252, ISO-8859-1, Shift_JIS, UTF-8 and the other
 // WHATWG labels). An expired URL is refreshed once through
 // DownloadOptions.Refresh; network errors and 5xx are retried under
@@ -121,7 +123,7 @@ func (c *Client) OpenDocument(ctx context.Context, doc Document, opts DownloadOp
 		return nil, err
 	}
 
-	r, err := decodeDocument(resp.Body, resp.Header.Get("Content-Type"), opts)
+	r, err := decodeDocument(resp.Body, resp.Header.Get("Content-Type"), resp.Uncompressed, opts)
 	if err != nil {
 		resp.Body.Close()
 		return nil, err
@@ -179,11 +181,13 @@ func storageError(operation string, resp *http.Response, body []byte) *Error {
 var gzipMagic = []byte{0x1f, 0x8b}
 
 // decodeDocument wraps body with decompression, a size bound and charset
-// decoding.
-func decodeDocument(body io.Reader, contentType string, opts DownloadOptions) (io.Reader, error) {
+// decoding. A body that the transport has already decompressed
+// (http.Response.Uncompressed) is not gunzipped again, even when its
+// content starts with the gzip magic bytes.
+func decodeDocument(body io.Reader, contentType string, transportDecoded bool, opts DownloadOptions) (io.Reader, error) {
 	br := bufio.NewReader(body)
 	var r io.Reader = br
-	if head, _ := br.Peek(2); bytes.Equal(head, gzipMagic) {
+	if head, _ := br.Peek(2); !transportDecoded && bytes.Equal(head, gzipMagic) {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("spapi: %s: invalid gzip stream: %w", opDocumentDownload, err)
