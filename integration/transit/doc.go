@@ -24,8 +24,10 @@
 //
 // The server holds a root token ([Server.RootToken]) and any number of extra
 // tokens ([Server.NewToken]), each with a TTL measured on the clock of
-// [Options.Now]. An expired, revoked or unknown token gets 403
-// {"errors":["permission denied"]}. It serves auth/token/lookup-self,
+// [Options.Now]. A request without a token gets 403
+// {"errors":["permission denied"]}; an expired, revoked or unknown token gets
+// 403 with Vault's two-error message that contains both "permission denied"
+// and "invalid token". It serves auth/token/lookup-self,
 // auth/token/renew-self, auth/token/revoke-self and auth/token/create, and an
 // AppRole login at auth/approle/login that accepts the credentials from
 // [Server.AppRoleCredentials] and returns a fresh token.

@@ -13,16 +13,21 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-multierror"
+	"github.com/hashicorp/vault/sdk/helper/consts"
 	"github.com/hashicorp/vault/sdk/helper/jsonutil"
 	"github.com/hashicorp/vault/sdk/logical"
 )
 
-// Messages of Vault's own errors, matched by clients such as vault/api.
-const (
-	msgPermissionDenied = "permission denied"
-	msgSealed           = "Vault is sealed"
-	msgInjectedFault    = "injected fault"
+// Messages of Vault's own errors, built as Vault 1.21 builds them.
+var (
+	msgPermissionDenied = logical.ErrPermissionDenied.Error()
+	msgInvalidToken     = multierror.Append(logical.ErrPermissionDenied, logical.ErrInvalidToken).Error()
+	msgSealed           = consts.ErrSealed.Error()
 )
+
+// msgInjectedFault is the error message of responses failed by FailNext.
+const msgInjectedFault = "injected fault"
 
 // ServeHTTP serves Vault's HTTP API under /v1/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -94,10 +99,16 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) Call {
 		return call
 	}
 
-	// Everything else.
-	tok, ok := s.lookupToken(requestToken(r))
-	if !ok {
+	// Everything else. Vault adds "invalid token" when a token was sent
+	// but is unknown, expired or revoked.
+	clientToken := requestToken(r)
+	tok, ok := s.lookupToken(clientToken)
+	switch {
+	case !ok && clientToken == "":
 		writeErrors(w, http.StatusForbidden, msgPermissionDenied)
+		return call
+	case !ok:
+		writeErrors(w, http.StatusForbidden, msgInvalidToken)
 		return call
 	}
 	switch {
@@ -124,8 +135,12 @@ func (s *Server) handleLogical(w http.ResponseWriter, r *http.Request, op logica
 		writeErrors(w, status, err.Error())
 		return
 	}
-	if op == logical.ListOperation && rel != "" && !strings.HasSuffix(rel, "/") {
+	switch {
+	case op == logical.ListOperation && rel != "" && !strings.HasSuffix(rel, "/"):
 		rel += "/"
+	case (op == logical.UpdateOperation || op == logical.PatchOperation) && strings.HasSuffix(rel, "/"):
+		writeErrors(w, http.StatusBadRequest, "cannot write to a path ending in '/'")
+		return
 	}
 	req := &logical.Request{
 		ID:                  newUUID(),

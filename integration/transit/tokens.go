@@ -90,7 +90,8 @@ func (s *Server) NewToken(ttl time.Duration) string {
 }
 
 // RevokeToken makes token invalid, so that requests with it get 403
-// permission denied. Revoking an unknown token does nothing.
+// "permission denied" and "invalid token". Revoking an unknown token does
+// nothing.
 func (s *Server) RevokeToken(token string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
