@@ -31,6 +31,12 @@ const msgInjectedFault = "injected fault"
 
 // ServeHTTP serves Vault's HTTP API under /v1/.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.enter() {
+		writeErrors(w, http.StatusServiceUnavailable, "transit server is closed")
+		return
+	}
+	defer s.inflight.Done()
+
 	rec := &statusRecorder{ResponseWriter: w}
 	call := s.handle(rec, r)
 	call.Status = rec.status
@@ -40,6 +46,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.String("operation", call.Operation),
 		slog.String("path", call.Path),
 		slog.Int("status", call.Status))
+}
+
+// enter registers a request with Close, which waits for it. It returns false
+// once Close has begun.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.inflight.Add(1)
+	return true
 }
 
 // handle serves one request and returns its Call without the status, which

@@ -126,6 +126,8 @@ type Server struct {
 	roleID    string
 	secretID  string
 
+	inflight sync.WaitGroup // requests in ServeHTTP, added to only while !closed
+
 	mu         sync.Mutex
 	addr       string // fixed by the first listen, reused by Restart
 	httpServer *http.Server
@@ -327,8 +329,8 @@ func (s *Server) FailNext(n, status int) error {
 	return nil
 }
 
-// Close stops the server for good and releases its backends. It is safe to
-// call more than once.
+// Close stops the server for good, waits for the requests being handled and
+// releases the backends. It is safe to call more than once.
 func (s *Server) Close() {
 	s.mu.Lock()
 	if s.closed {
@@ -343,6 +345,9 @@ func (s *Server) Close() {
 	if hs != nil {
 		_ = hs.Close()
 	}
+	// Closing the connections cancels the contexts of requests waiting in
+	// SetLatency, so this wait is short.
+	s.inflight.Wait()
 	s.cleanupBackends()
 	s.logger.Info("transit server closed", slog.String("addr", s.addr))
 }

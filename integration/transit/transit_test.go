@@ -1,11 +1,13 @@
 package transit_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -669,4 +671,85 @@ func TestWriteToTrailingSlashIs400(t *testing.T) {
 	status, body := rawRequest(t, srv, http.MethodPost, "/v1/transit/keys/kek/", srv.RootToken(), "")
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.JSONEq(t, `{"errors":["cannot write to a path ending in '/'"]}`, body)
+}
+
+func TestConcurrentEncryptAndRotate(t *testing.T) {
+	t.Parallel()
+	srv := transit.Start(t, transit.Options{})
+	c := srv.Client(t)
+	ctx := context.Background()
+	_, err := c.Logical().WriteWithContext(ctx, "transit/keys/kek", nil)
+	require.NoError(t, err)
+
+	const workers, perWorker = 4, 10
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*perWorker+1)
+	for range workers {
+		wg.Go(func() {
+			for range perWorker {
+				plaintext := []byte(gofakeit.Name())
+				secret, err := c.Logical().WriteWithContext(ctx, "transit/encrypt/kek",
+					map[string]any{"plaintext": base64.StdEncoding.EncodeToString(plaintext)})
+				if err != nil {
+					errs <- err
+					continue
+				}
+				got, err := decrypt(c, "transit/decrypt/kek", secret.Data["ciphertext"].(string), nil)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				if string(got) != string(plaintext) {
+					errs <- errors.New("decrypted text differs from the plaintext")
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		if _, err := c.Logical().WriteWithContext(ctx, "transit/keys/kek/rotate", nil); err != nil {
+			errs <- err
+		}
+	})
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, workers*perWorker, srv.CallCount(transit.OpWrite, "transit/encrypt/kek"))
+}
+
+func TestLoggerOmitsTokensAndBodies(t *testing.T) {
+	t.Parallel()
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv := transit.Start(t, transit.Options{Logger: logger})
+	plaintext := gofakeit.Email()
+
+	encrypt(t, srv.Client(t), "transit/encrypt/kek", []byte(plaintext), nil)
+	srv.Close()
+
+	out := buf.String()
+	assert.Contains(t, out, "path=transit/encrypt/kek")
+	assert.Contains(t, out, "status=200")
+	assert.NotContains(t, out, srv.RootToken())
+	assert.NotContains(t, out, plaintext)
+	assert.NotContains(t, out, base64.StdEncoding.EncodeToString([]byte(plaintext)))
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
