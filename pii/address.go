@@ -2,7 +2,9 @@ package pii
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -113,10 +115,7 @@ func NewAddress(p AddressParts) (Address, error) {
 		}
 	}
 
-	clear, err := json.Marshal(p)
-	if err != nil {
-		return Address{}, &ValueError{Kind: KindAddress, Err: fmt.Errorf("%w: cannot encode parts", ErrMalformed)}
-	}
+	clear := p.encode()
 	ct, err := sealMemory(KindAddress, clear)
 	clearBuffer(clear)
 	if err != nil {
@@ -199,7 +198,7 @@ func (v *Address) UnmarshalJSON(data []byte) error {
 
 func (v *Address) setClear(clear []byte) error {
 	var p AddressParts
-	if err := json.Unmarshal(clear, &p); err != nil {
+	if err := p.decode(clear); err != nil {
 		return &ValueError{Kind: KindAddress, Err: fmt.Errorf("%w: invalid sealed address", ErrMalformed)}
 	}
 	a, err := NewAddress(p)
@@ -218,10 +217,51 @@ func (v Address) parts() (AddressParts, error) {
 		return p, err
 	}
 	defer clearBuffer(clear)
-	if err := json.Unmarshal(clear, &p); err != nil {
-		return p, &cipherError{fmt.Errorf("sealed address did not decode")}
+	if err := p.decode(clear); err != nil {
+		return p, &cipherError{err}
 	}
 	return p, nil
+}
+
+// partsEncodingVersion is the first byte of an encoded AddressParts. The
+// encoding is what Seal stores, so it must stay readable.
+const partsEncodingVersion = 1
+
+// encode returns the parts as a version byte followed by each field, in the
+// order of fields, as a uvarint length and the bytes.
+func (p AddressParts) encode() []byte {
+	fields := p.fields()
+	size := 1
+	for _, f := range fields {
+		size += binary.MaxVarintLen16 + len(*f.ptr)
+	}
+	out := make([]byte, 1, size)
+	out[0] = partsEncodingVersion
+	for _, f := range fields {
+		out = binary.AppendUvarint(out, uint64(len(*f.ptr)))
+		out = append(out, *f.ptr...)
+	}
+	return out
+}
+
+// decode reads what encode writes.
+func (p *AddressParts) decode(b []byte) error {
+	if len(b) == 0 || b[0] != partsEncodingVersion {
+		return errors.New("sealed address has an unknown encoding version")
+	}
+	b = b[1:]
+	for _, f := range p.fields() {
+		n, size := binary.Uvarint(b)
+		if size <= 0 || n > uint64(len(b)-size) {
+			return errors.New("sealed address is truncated")
+		}
+		*f.ptr = string(b[size : size+int(n)])
+		b = b[size+int(n):]
+	}
+	if len(b) != 0 {
+		return errors.New("sealed address has trailing bytes")
+	}
+	return nil
 }
 
 // text renders the parts as lines in the order a label prints them, leaving

@@ -388,3 +388,60 @@ func TestBlindIndexOfFailures(t *testing.T) {
 		t.Error("nil indexer accepted")
 	}
 }
+
+// rawSealer returns stored bytes unchanged from Open, so a test controls
+// what Open decodes.
+type rawSealer struct{ clear []byte }
+
+func (s rawSealer) Seal(context.Context, string, pii.Binding, []byte) ([]byte, error) {
+	return []byte{1}, nil
+}
+
+func (s rawSealer) Open(context.Context, string, pii.Binding, []byte) ([]byte, error) {
+	return append([]byte(nil), s.clear...), nil
+}
+
+func TestOpenRejectsInvalidClearBytes(t *testing.T) {
+	t.Parallel()
+	env := func(k pii.Kind) pii.Envelope { return pii.Envelope{Kind: k, Bucket: "b", Ciphertext: []byte{1}} }
+	ctx := t.Context()
+	if _, err := pii.Open[pii.Address](ctx, rawSealer{[]byte("{}")}, testBinding, env(pii.KindAddress)); !errors.Is(err, pii.ErrMalformed) {
+		t.Errorf("address from JSON bytes: error = %v, want ErrMalformed", err)
+	}
+	if _, err := pii.Open[pii.Address](ctx, rawSealer{[]byte{1, 200}}, testBinding, env(pii.KindAddress)); !errors.Is(err, pii.ErrMalformed) {
+		t.Errorf("truncated address: error = %v, want ErrMalformed", err)
+	}
+	if _, err := pii.Open[pii.Phone](ctx, rawSealer{[]byte("no digits")}, testBinding, env(pii.KindPhone)); !errors.Is(err, pii.ErrMalformed) {
+		t.Errorf("invalid phone: error = %v, want ErrMalformed", err)
+	}
+}
+
+func FuzzOpenAddress(f *testing.F) {
+	s := newSample(f, 59)
+	sealer := newTestSealer()
+	env, err := pii.Seal(f.Context(), sealer, "b", testBinding, s.address)
+	if err != nil {
+		f.Fatal(err)
+	}
+	clear, err := sealer.Open(f.Context(), "b", testBinding, env.Ciphertext)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(clear)
+	f.Add([]byte{1})
+	f.Add([]byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, clear []byte) {
+		e := pii.Envelope{Kind: pii.KindAddress, Bucket: "b", Ciphertext: []byte{1}}
+		a, err := pii.Open[pii.Address](t.Context(), rawSealer{clear}, testBinding, e)
+		if err != nil {
+			return
+		}
+		again, err := pii.Seal(t.Context(), sealer, "b", testBinding, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.IsZero() != again.IsZero() {
+			t.Fatal("sealing an opened address changed whether it is absent")
+		}
+	})
+}
