@@ -16,7 +16,8 @@
 // MarshalText, MarshalBinary, GobEncode, MarshalXML and Value (driver.Valuer)
 // return an *EncodingError. Because the only field is ciphertext, tools that
 // bypass methods (fmt on unexported fields, reflection, go-spew, go-cmp, core
-// dumps) see ciphertext too. UnmarshalJSON decodes SP-API responses straight
+// dumps) see ciphertext too; an Address also shows its four unrestricted
+// parts there. UnmarshalJSON decodes SP-API responses straight
 // into these types and rejects the placeholder, so redacted output cannot be
 // read back as data. Package piitest checks these promises for any type.
 //
@@ -40,6 +41,13 @@
 // (Binding). The resulting Envelope is what goes into a database column; Open
 // reverses it. BlindIndexOf computes a keyed, truncated MAC of a normalised
 // value with an Indexer, for equality lookups without clear text.
+//
+// # Limits
+//
+// The in-memory ciphertext is 16 bytes longer than the normalised value, so
+// its length shows the value's length. Clear text passes through ordinary Go
+// strings while JSON is decoded and when Reveal returns, and those cannot be
+// wiped; RevealFunc avoids the second.
 package pii
 
 //go:generate go run gen_values.go
