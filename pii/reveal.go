@@ -111,6 +111,13 @@ func NewRevealer(policy Policy, auditor Auditor) (*Revealer, error) {
 	return &Revealer{allowed: allowed, auditor: auditor}, nil
 }
 
+// Allows reports whether the policy lets values of kind k be revealed for
+// purpose p, so a user interface can offer only reveals that can succeed. A
+// reveal still needs an actor and a successful audit.
+func (r *Revealer) Allows(k Kind, p Purpose) bool {
+	return r != nil && knownPurpose(p) && r.allowed[k][p]
+}
+
 // authorize checks the request and calls the auditor. It is the only gate in
 // front of clear text.
 func (r *Revealer) authorize(ctx context.Context, purpose Purpose, k Kind) error {

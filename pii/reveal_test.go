@@ -311,3 +311,28 @@ func TestZeroRevealerFails(t *testing.T) {
 		t.Error("nil Revealer revealed an address")
 	}
 }
+
+func TestRevealerAllows(t *testing.T) {
+	t.Parallel()
+	r := newRevealer(t, pii.Policy{}, &recordingAuditor{})
+	tests := []struct {
+		kind    pii.Kind
+		purpose pii.Purpose
+		want    bool
+	}{
+		{pii.KindPhone, pii.PurposeDeliverySupport, true},
+		{pii.KindPhone, pii.PurposeTaxAndLegal, false},
+		{pii.KindTaxInfo, pii.PurposeTaxAndLegal, true},
+		{pii.KindEmail, "marketing", false},
+		{"ssn", pii.PurposeReturns, false},
+	}
+	for _, tt := range tests {
+		if got := r.Allows(tt.kind, tt.purpose); got != tt.want {
+			t.Errorf("Allows(%s, %s) = %v, want %v", tt.kind, tt.purpose, got, tt.want)
+		}
+	}
+	var nilRevealer *pii.Revealer
+	if nilRevealer.Allows(pii.KindPhone, pii.PurposeDeliverySupport) {
+		t.Error("nil Revealer allows a reveal")
+	}
+}
