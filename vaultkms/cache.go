@@ -20,34 +20,67 @@ type entry struct {
 	aead      tink.AEAD // for data buckets
 	prf       *prf.Set  // for the blind-index bucket
 	primaryID uint32
-	keyIDs    map[uint32]bool
+	keyIDs    []uint32 // a keyset holds few keys, so a slice beats a map
 	loadedAt  time.Time
 
 	messages atomic.Int64
 	bytes    atomic.Int64
+	// expired is set by timer when the entry reaches the cache's maximum
+	// age. A timer costs nothing on the hot path, where reading the clock
+	// would cost about as much as the AEAD operation itself.
+	expired atomic.Bool
+	timer   *time.Timer
+}
+
+func (e *entry) hasKey(id uint32) bool {
+	for _, k := range e.keyIDs {
+		if k == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *entry) stop() {
+	if e.timer != nil {
+		e.timer.Stop()
+	}
 }
 
 // cache holds unwrapped keysets by bucket, and the buckets known to be
 // shredded.
+//
+// Reads go through hot, a sync.Map whose loads take no lock, so that
+// concurrent Seal and Open calls on many cores do not contend. Writes take
+// mu and update entries and hot together.
 type cache struct {
-	mu      sync.RWMutex
+	hot     sync.Map // BucketRef to *entry, mirrors entries
+	mu      sync.Mutex
 	entries map[BucketRef]*entry
 	gone    map[BucketRef]struct{}
 	max     int
+	maxAge  time.Duration
 }
 
-func newCache(max int) *cache {
-	return &cache{entries: make(map[BucketRef]*entry), gone: make(map[BucketRef]struct{}), max: max}
+func newCache(max int, maxAge time.Duration) *cache {
+	return &cache{entries: make(map[BucketRef]*entry), gone: make(map[BucketRef]struct{}), max: max, maxAge: maxAge}
 }
 
 func (c *cache) get(ref BucketRef) (e *entry, gone bool) {
-	c.mu.RLock()
-	e = c.entries[ref]
-	if e == nil {
-		_, gone = c.gone[ref]
+	if v, ok := c.hot.Load(ref); ok {
+		return v.(*entry), false
 	}
-	c.mu.RUnlock()
-	return e, gone
+	c.mu.Lock()
+	_, gone = c.gone[ref]
+	c.mu.Unlock()
+	return nil, gone
+}
+
+// drop deletes the entry of ref; c.mu must be held.
+func (c *cache) drop(ref BucketRef, e *entry) {
+	e.stop()
+	delete(c.entries, ref)
+	c.hot.Delete(ref)
 }
 
 // put stores e unless its bucket was shredded meanwhile, and reports whether
@@ -58,16 +91,22 @@ func (c *cache) put(e *entry) (stored bool, evicted int) {
 	if _, gone := c.gone[e.ref]; gone {
 		return false, 0
 	}
-	if _, ok := c.entries[e.ref]; !ok {
-		for ref := range c.entries {
+	if old, ok := c.entries[e.ref]; ok {
+		old.stop()
+	} else {
+		for ref, victim := range c.entries {
 			if len(c.entries) < c.max {
 				break
 			}
-			delete(c.entries, ref)
+			c.drop(ref, victim)
 			evicted++
 		}
 	}
+	if e.timer == nil {
+		e.timer = time.AfterFunc(c.maxAge, func() { e.expired.Store(true) })
+	}
 	c.entries[e.ref] = e
+	c.hot.Store(e.ref, e)
 	return true, evicted
 }
 
@@ -75,15 +114,18 @@ func (c *cache) put(e *entry) (stored bool, evicted int) {
 func (c *cache) remove(e *entry) {
 	c.mu.Lock()
 	if c.entries[e.ref] == e {
-		delete(c.entries, e.ref)
+		c.drop(e.ref, e)
 	}
 	c.mu.Unlock()
+	e.stop()
 }
 
 // markGone records a shredded bucket and drops its entry.
 func (c *cache) markGone(ref BucketRef) {
 	c.mu.Lock()
-	delete(c.entries, ref)
+	if e := c.entries[ref]; e != nil {
+		c.drop(ref, e)
+	}
 	if len(c.gone) >= c.max {
 		// The store still returns ErrShredded for forgotten buckets, so
 		// dropping tombstones only costs a store read.
@@ -98,18 +140,22 @@ func (c *cache) markGone(ref BucketRef) {
 
 func (c *cache) forget(ref BucketRef) {
 	c.mu.Lock()
-	delete(c.entries, ref)
+	if e := c.entries[ref]; e != nil {
+		c.drop(ref, e)
+	}
 	c.mu.Unlock()
 }
 
 func (c *cache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return len(c.entries)
 }
 
 func (c *cache) clear() {
 	c.mu.Lock()
-	clear(c.entries)
+	for ref, e := range c.entries {
+		c.drop(ref, e)
+	}
 	c.mu.Unlock()
 }

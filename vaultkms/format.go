@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/hidemont/spkit/pii"
 )
@@ -98,11 +99,31 @@ func appendLP(dst []byte, s string) []byte {
 	return append(dst, s...)
 }
 
+// adPool holds buffers for field associated data, which Seal and Open need
+// on every call and Tink does not keep.
+var adPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// withFieldAssociatedData calls f with the associated data of a field,
+// built in a pooled buffer that f must not keep.
+func withFieldAssociatedData[T any](bucket string, b pii.Binding, f func(ad []byte) (T, error)) (T, error) {
+	buf := adPool.Get().(*[]byte)
+	ad := appendFieldAssociatedData((*buf)[:0], bucket, b)
+	out, err := f(ad)
+	if cap(ad) <= 4096 {
+		*buf = ad[:0]
+		adPool.Put(buf)
+	}
+	return out, err
+}
+
 // fieldAssociatedData encodes the bucket and binding that a field ciphertext
 // is bound to.
 func fieldAssociatedData(bucket string, b pii.Binding) []byte {
 	n := len(fieldADLabel) + 1 + 5*4 + len(bucket) + len(b.Seller) + len(b.Table) + len(b.Column) + len(b.RowID)
-	ad := make([]byte, 0, n)
+	return appendFieldAssociatedData(make([]byte, 0, n), bucket, b)
+}
+
+func appendFieldAssociatedData(ad []byte, bucket string, b pii.Binding) []byte {
 	ad = append(ad, fieldADLabel...)
 	ad = append(ad, fieldVersion1)
 	ad = appendLP(ad, b.Seller)

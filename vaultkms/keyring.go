@@ -80,7 +80,9 @@ type Config struct {
 	// keys. Default: discard.
 	Logger *slog.Logger
 
-	// Now is the clock. Default time.Now.
+	// Now is a clock for tests. When set, cached keysets also expire when
+	// Now says they are MaxAge old; in every case they expire after MaxAge
+	// of real time, measured by a timer.
 	Now func() time.Time
 }
 
@@ -150,10 +152,11 @@ func (c Config) withDefaults() (Config, error) {
 // need it return an error that wraps ErrUnavailable and nothing is sealed or
 // opened another way.
 type Keyring struct {
-	cfg   Config
-	cache *cache
-	group singleflight.Group
-	stats counters
+	cfg      Config
+	cache    *cache
+	group    singleflight.Group
+	stats    counters
+	clockSet bool // Config.Now was given, so ages are also checked against it
 }
 
 var (
@@ -188,11 +191,12 @@ func (s Stats) KEKCalls() int64 { return s.KEKEncrypts + s.KEKDecrypts + s.KEKBa
 // New returns a keyring. It fails when Config lacks a required field or has
 // an invalid value.
 func New(cfg Config) (*Keyring, error) {
+	clockSet := cfg.Now != nil
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return &Keyring{cfg: cfg, cache: newCache(cfg.MaxBuckets)}, nil
+	return &Keyring{cfg: cfg, cache: newCache(cfg.MaxBuckets, cfg.MaxAge), clockSet: clockSet}, nil
 }
 
 // Stats returns the keyring's counters.
@@ -248,14 +252,20 @@ func (k *Keyring) Seal(ctx context.Context, bucket string, b pii.Binding, plaint
 		return nil, &BucketError{Op: "seal", Seller: b.Seller, Bucket: bucket, Err: err}
 	}
 
-	ct, err := e.aead.Encrypt(plaintext, fieldAssociatedData(bucket, b))
+	out, err := withFieldAssociatedData(bucket, b, func(ad []byte) ([]byte, error) {
+		ct, err := e.aead.Encrypt(plaintext, ad)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]byte, fieldHeaderSize+len(ct))
+		out[0] = fieldVersion1
+		binary.BigEndian.PutUint32(out[1:fieldHeaderSize], e.keysetID)
+		copy(out[fieldHeaderSize:], ct)
+		return out, nil
+	})
 	if err != nil {
 		return nil, &BucketError{Op: "seal", Seller: b.Seller, Bucket: bucket, Err: err}
 	}
-	out := make([]byte, fieldHeaderSize+len(ct))
-	out[0] = fieldVersion1
-	binary.BigEndian.PutUint32(out[1:fieldHeaderSize], e.keysetID)
-	copy(out[fieldHeaderSize:], ct)
 	return out, nil
 }
 
@@ -279,7 +289,7 @@ func (k *Keyring) Open(ctx context.Context, bucket string, b pii.Binding, cipher
 	if h.KeysetID != e.keysetID {
 		return nil, &BucketError{Op: "open", Seller: b.Seller, Bucket: bucket, Err: ErrDecrypt}
 	}
-	if !e.keyIDs[h.KeyID] {
+	if !e.hasKey(h.KeyID) {
 		// The keyset may have gained a key in another process since it was
 		// cached. Reload it once from the store.
 		if e, err = k.reload(ctx, e); err != nil {
@@ -287,7 +297,9 @@ func (k *Keyring) Open(ctx context.Context, bucket string, b pii.Binding, cipher
 		}
 	}
 
-	pt, err := e.aead.Decrypt(ciphertext[fieldHeaderSize:], fieldAssociatedData(bucket, b))
+	pt, err := withFieldAssociatedData(bucket, b, func(ad []byte) ([]byte, error) {
+		return e.aead.Decrypt(ciphertext[fieldHeaderSize:], ad)
+	})
 	if err != nil {
 		return nil, &BucketError{Op: "open", Seller: b.Seller, Bucket: bucket, Err: ErrDecrypt}
 	}
@@ -369,7 +381,11 @@ func (k *Keyring) entryFor(ctx context.Context, ref BucketRef, create bool, n in
 	if e != nil {
 		msgs := e.messages.Add(1)
 		size := e.bytes.Add(int64(n))
-		if msgs <= k.cfg.MaxMessages && size <= k.cfg.MaxBytes && k.cfg.Now().Sub(e.loadedAt) < k.cfg.MaxAge {
+		fresh := !e.expired.Load() && msgs <= k.cfg.MaxMessages && size <= k.cfg.MaxBytes
+		if fresh && k.clockSet {
+			fresh = k.cfg.Now().Sub(e.loadedAt) < k.cfg.MaxAge
+		}
+		if fresh {
 			k.stats.hits.Add(1)
 			return e, nil
 		}
@@ -516,11 +532,11 @@ func newKeysetID() uint32 {
 }
 
 func (k *Keyring) newEntry(ref BucketRef, id uint32, revision int64, h *keyset.Handle) (*entry, error) {
-	e := &entry{ref: ref, keysetID: id, revision: revision, handle: h, loadedAt: k.cfg.Now(), keyIDs: make(map[uint32]bool)}
+	e := &entry{ref: ref, keysetID: id, revision: revision, handle: h, loadedAt: k.cfg.Now()}
 	info := h.KeysetInfo()
 	e.primaryID = info.GetPrimaryKeyId()
 	for _, ki := range info.GetKeyInfo() {
-		e.keyIDs[ki.GetKeyId()] = true
+		e.keyIDs = append(e.keyIDs, ki.GetKeyId())
 	}
 	var err error
 	if ref.Bucket == indexBucket {

@@ -127,9 +127,7 @@ func (k *Keyring) KeysetInfo(ctx context.Context, seller, bucket string) (Keyset
 		return KeysetInfo{}, &BucketError{Op: "keyset info", Seller: seller, Bucket: bucket, Err: err}
 	}
 	info := KeysetInfo{KeysetID: e.keysetID, PrimaryKeyID: e.primaryID}
-	for id := range e.keyIDs {
-		info.KeyIDs = append(info.KeyIDs, id)
-	}
+	info.KeyIDs = slices.Clone(e.keyIDs)
 	slices.Sort(info.KeyIDs)
 	return info, nil
 }
