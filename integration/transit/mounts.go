@@ -117,7 +117,7 @@ func (s *Server) Mount(ns, path string) error {
 	n, ok := s.namespaces[nsPath]
 	if !ok {
 		m.backend.Cleanup(context.Background())
-		return fmt.Errorf("transit: namespace %q not found; create it first", nsPath)
+		return fmt.Errorf("transit: namespace %q not found; create it with CreateNamespace", nsPath)
 	}
 	for existing := range n.mounts {
 		if strings.HasPrefix(existing, mountPath) || strings.HasPrefix(mountPath, existing) {

@@ -211,7 +211,7 @@ func (s *Server) serve(ln net.Listener) {
 	s.httpServer = hs
 	go func() {
 		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.logger.Error("transit server stopped", slog.String("addr", s.addr), slog.Any("error", err))
+			s.logger.Error("transit server failed", slog.String("addr", s.addr), slog.Any("error", err))
 		}
 	}()
 }
@@ -234,12 +234,10 @@ func (s *Server) RootToken() string {
 }
 
 // Client returns a vault/api client for the server, with the root token, no
-// namespace and no retries, so that each call is one request. It fails tb
-// when the client cannot be built.
-//
-// NOTE: api.NewClient reads VAULT_* environment variables for its defaults;
-// the address, token and namespace are overridden here, other settings such
-// as VAULT_RATE_LIMIT are not.
+// namespace, no extra headers and no retries, so that each call is one
+// request. It fails tb when the client cannot be built, which includes
+// malformed VAULT_* environment variables because api.NewClient parses them
+// before taking the settings given here.
 func (s *Server) Client(tb testing.TB) *api.Client {
 	tb.Helper()
 	cfg := &api.Config{
@@ -254,12 +252,15 @@ func (s *Server) Client(tb testing.TB) *api.Client {
 	}
 	client.SetToken(s.rootToken)
 	client.ClearNamespace()
+	client.SetHeaders(http.Header{}) // drops headers read from VAULT_HEADERS
 	tb.Cleanup(cfg.HttpClient.CloseIdleConnections)
 	return client
 }
 
 // Stop closes the listener and every open connection, so that clients get
-// "connection refused" until Restart. Stopping a stopped server does nothing.
+// "connection refused" until Restart. A client that reuses a pooled
+// connection may first get EOF or "connection reset". Stopping a stopped
+// server does nothing.
 func (s *Server) Stop() {
 	s.mu.Lock()
 	hs := s.httpServer
@@ -278,7 +279,7 @@ func (s *Server) Restart() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return errors.New("transit: restart a closed server")
+		return errors.New("transit: cannot restart a closed server; start a new one with New")
 	}
 	if s.httpServer != nil {
 		return nil
