@@ -176,7 +176,12 @@ func runSafely(v vector, x any, n nesting) (out string, err error) {
 	return v.run(x, n)
 }
 
-// Run checks each case with Check and reports every finding through t.
+// MaxReported is the number of findings Run reports one by one for each
+// case; it summarises the rest in one line, because a leaky type fails
+// hundreds of checks.
+const MaxReported = 25
+
+// Run checks each case with Check and reports its findings through t.
 func Run(t T, cases ...Case) {
 	t.Helper()
 	for _, c := range cases {
@@ -185,7 +190,11 @@ func Run(t T, cases ...Case) {
 			t.Errorf("%v", err)
 			continue
 		}
-		for _, f := range findings {
+		for i, f := range findings {
+			if i == MaxReported {
+				t.Errorf("%s: %d more findings not shown; call Check to list them all", f.Case, len(findings)-MaxReported)
+				break
+			}
 			t.Errorf("%s", f)
 		}
 	}

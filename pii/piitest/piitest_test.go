@@ -135,6 +135,12 @@ func TestRunReportsFindings(t *testing.T) {
 	if !strings.HasPrefix(rec.errors[0], "leaky: ") {
 		t.Errorf("report %q does not start with the case name", rec.errors[0])
 	}
+	if len(rec.errors) != piitest.MaxReported+1 {
+		t.Errorf("Run reported %d lines, want %d findings and a summary", len(rec.errors), piitest.MaxReported+1)
+	}
+	if last := rec.errors[len(rec.errors)-1]; !strings.Contains(last, "more findings not shown") {
+		t.Errorf("last line %q is not the summary", last)
+	}
 }
 
 func TestCheckRejectsInvalidCase(t *testing.T) {
