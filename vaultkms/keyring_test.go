@@ -628,3 +628,27 @@ func TestNewConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestKeyringMaxAgeTimer(t *testing.T) {
+	t.Parallel()
+	// Without Config.Now, entries expire by a real-time timer.
+	b := setup(t, func(c *vaultkms.Config) { c.MaxAge = 20 * time.Millisecond })
+	ctx := context.Background()
+	bind := binding(gofakeit.New(30))
+	if _, err := b.ring.Seal(ctx, "b1", bind, []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ring.Seal(ctx, "b1", bind, []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.kek.calls(); got != 1 {
+		t.Fatalf("KEK calls before MaxAge = %d, want 1", got)
+	}
+	time.Sleep(60 * time.Millisecond)
+	if _, err := b.ring.Seal(ctx, "b1", bind, []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.kek.calls(); got != 2 {
+		t.Fatalf("KEK calls after MaxAge = %d, want 2", got)
+	}
+}
