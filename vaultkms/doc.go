@@ -23,7 +23,7 @@
 // hcvault:// URI, reached through github.com/hashicorp/vault/api with an
 // explicit configuration (never the VAULT_* environment), timeouts, retries,
 // token renewal and re-login. [NewInsecureLocalKEK] is an in-memory KEK for
-// development, examples and tests; as its name says, it is not for
+// development, examples and tests. As its name warns, it is not for
 // production.
 //
 // With [Config].BucketKEKs each bucket gets its own KEK, deleted by Shred,

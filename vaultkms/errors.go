@@ -34,8 +34,8 @@ var (
 	// stays vague on purpose.
 	ErrDecrypt = errors.New("vaultkms: decryption failed")
 
-	// ErrInvalidResponse means Vault answered without a field the call needs,
-	// or with a value that does not parse. It is never turned into empty
+	// ErrInvalidResponse means Vault's response lacks a field the call needs,
+	// or has a value that does not parse. It is never turned into empty
 	// plaintext.
 	ErrInvalidResponse = errors.New("vaultkms: invalid vault response")
 
@@ -46,7 +46,7 @@ var (
 
 // TransitError is a failed Vault Transit call. Err is one of the sentinel
 // errors above where the failure matches one, so errors.Is(err,
-// ErrUnavailable) tells whether a retry may succeed.
+// ErrUnavailable) reports whether a retry may succeed.
 type TransitError struct {
 	Op         string // Transit operation, such as "encrypt" or "decrypt"
 	Path       string // request path without the /v1/ prefix, such as "transit/decrypt/kek"

@@ -77,7 +77,7 @@ var _ KEK = (*InsecureLocalKEK)(nil)
 // by it are lost when the process ends. Not for production.
 func NewInsecureLocalKEK() *InsecureLocalKEK {
 	var key [32]byte
-	_, _ = rand.Read(key[:]) // crypto/rand.Read never fails
+	_, _ = rand.Read(key[:]) // since Go 1.24, crypto/rand.Read never returns an error
 	k, _ := NewInsecureLocalKEKFromKey(key[:])
 	return k
 }
@@ -190,7 +190,7 @@ func (s *InsecureLocalBucketKEKs) BucketKEK(ctx context.Context, seller, bucket 
 	return k, nil
 }
 
-// DestroyBucketKEK forgets the bucket's KEK.
+// DestroyBucketKEK deletes the bucket's KEK from memory.
 func (s *InsecureLocalBucketKEKs) DestroyBucketKEK(ctx context.Context, seller, bucket string) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -81,8 +81,8 @@ type Config struct {
 	Logger *slog.Logger
 
 	// Now is a clock for tests. When set, cached keysets also expire when
-	// Now says they are MaxAge old; in every case they expire after MaxAge
-	// of real time, measured by a timer.
+	// Now reaches MaxAge after their load. In every case they expire after
+	// MaxAge of real time, measured by a timer.
 	Now func() time.Time
 }
 
@@ -309,8 +309,8 @@ func (k *Keyring) Open(ctx context.Context, bucket string, b pii.Binding, cipher
 // BlindIndex returns a keyed PRF (HMAC-SHA256, truncated to
 // Config.BlindIndexSize bytes) of kind and the normalised value, under the
 // seller's index keyset. The index keyset is per seller, not per bucket, so
-// that equal values in different buckets can be found by one lookup; it is
-// created on first use and never rotated, since a new key would change
+// that equal values in different buckets can be found by one lookup. It is
+// created on first use and never rotated, because a new key would change
 // every index.
 func (k *Keyring) BlindIndex(ctx context.Context, seller string, kind pii.Kind, normalized []byte) ([]byte, error) {
 	if err := checkName("seller", seller); err != nil {
@@ -334,11 +334,11 @@ func (k *Keyring) BlindIndex(ctx context.Context, seller string, kind pii.Kind, 
 	return out, nil
 }
 
-// Shred destroys a bucket's keyset: it deletes the wrapped keyset from the
-// store (leaving a tombstone, so the bucket is never created again), drops
-// the keyset from this keyring's cache, and with BucketKEKs deletes the
-// bucket's KEK, so that copies of the wrapped keyset in backups cannot be
-// unwrapped either. Shredding twice, or shredding a bucket that never had a
+// Shred destroys a bucket's keyset. It deletes the wrapped keyset from the
+// store and leaves a tombstone, so the bucket is never created again. It
+// drops the keyset from this keyring's cache. With BucketKEKs it also
+// deletes the bucket's KEK, so that copies of the wrapped keyset in backups
+// cannot be unwrapped either. Shredding twice, or shredding a bucket that never had a
 // keyset, succeeds.
 //
 // Other processes may keep a cached copy of the keyset for up to their

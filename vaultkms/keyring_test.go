@@ -397,7 +397,7 @@ func TestKeyringShred(t *testing.T) {
 		t.Fatalf("second Shred: %v", err)
 	}
 
-	// A fresh keyring over the same store knows too.
+	// A fresh keyring over the same store reads the tombstone.
 	fresh, err := vaultkms.New(vaultkms.Config{KEK: b.kek, Store: b.store})
 	if err != nil {
 		t.Fatal(err)
@@ -456,7 +456,7 @@ func TestKeyringShredReachesBackup(t *testing.T) {
 	}
 }
 
-func TestKeyringShredWithoutBucketKEKLeavesBackupReadable(t *testing.T) {
+func TestKeyringSharedKEKBackupReadable(t *testing.T) {
 	t.Parallel()
 	// With one shared KEK, a backup taken before the shred still unwraps.
 	// This documents why BucketKEKs exists.

@@ -133,7 +133,7 @@ func (k *Keyring) KeysetInfo(ctx context.Context, seller, bucket string) (Keyset
 }
 
 // RotateKeyset adds a new AES-256-GCM key to the bucket's keyset and makes
-// it the primary key, so that new fields are sealed with it; fields sealed
+// it the primary key, so that new fields are sealed with it. Fields sealed
 // before still open. It returns the new key ID. Other processes keep sealing
 // with the old primary key until their cached copy expires (Config.MaxAge).
 // Re-encrypt old fields with Reseal.

@@ -317,8 +317,8 @@ func (t *Transit) decryptBatch(ctx context.Context, key string, items []BatchIte
 		input[i] = in
 	}
 	// With partial_failure_response_code 200 a batch with some failed items
-	// still returns batch_results; without it Vault answers 400 and the
-	// per-item results are lost.
+	// still returns batch_results. Without it Vault returns 400, and
+	// vault/api drops the per-item results.
 	data, err := t.write(ctx, "decrypt batch", path, map[string]any{"batch_input": input, "partial_failure_response_code": 200})
 	if err != nil {
 		return nil, err
@@ -406,7 +406,7 @@ func (t *Transit) SetMinDecryptionVersion(ctx context.Context, v int) error {
 	}
 	_, err := t.write(ctx, "config key", t.uri.Mount+"/keys/"+t.uri.Name+"/config", map[string]any{"min_decryption_version": v})
 	if errors.Is(err, ErrInvalidResponse) {
-		return nil // older Vault versions answer 204 with no body
+		return nil // the request succeeded but Vault sent no key data back
 	}
 	return err
 }

@@ -26,7 +26,7 @@ type fakeVault struct {
 	srv      *httptest.Server
 	requests atomic.Int64
 	mu       sync.Mutex
-	fault    func(w http.ResponseWriter, r *http.Request) bool // returns true when it answered
+	fault    func(w http.ResponseWriter, r *http.Request) bool // returns true when it wrote a response
 	tokens   map[string]bool
 	last     http.Header
 	logins   atomic.Int64

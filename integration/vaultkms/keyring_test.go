@@ -314,7 +314,7 @@ func TestTokenRenewalAndRelogin(t *testing.T) {
 		t.Fatalf("logins with a valid token = %d, want 0", got)
 	}
 
-	// The configured token expires: Vault answers 403 and the KEK logs in.
+	// The configured token expires, so Vault returns 403 and the KEK logs in.
 	clock.Advance(2 * time.Minute)
 	if _, err := ring.Seal(ctx, "b1", bind, []byte("v")); err != nil {
 		t.Fatalf("Seal after the token expired: %v", err)

@@ -24,7 +24,7 @@ type DB interface {
 const migrationLockID = 0x7661756c746b6d73
 
 // schema creates the table if absent. Seller and bucket use the "C"
-// collation so that List orders by bytes, as the KeyStore contract says.
+// collation so that List orders by bytes, as the KeyStore contract requires.
 const schema = `
 CREATE TABLE IF NOT EXISTS vaultkms_keysets (
 	seller      text COLLATE "C" NOT NULL,
