@@ -92,7 +92,7 @@ func (s *MemoryStore) Register(ctx context.Context, recs []Record) error {
 		}
 		s.records[k] = &memRecord{rec: copyRecord(r)}
 		ref := BucketRef{r.SellerID, r.Bucket}
-		if s.buckets[ref] == nil {
+		if r.Bucket != "" && s.buckets[ref] == nil {
 			s.buckets[ref] = &memBucket{}
 		}
 	}
@@ -123,7 +123,7 @@ func (s *MemoryStore) Reanchor(ctx context.Context, r Reanchor) (int, error) {
 			continue
 		}
 		m.rec.Anchor = StoredTime(r.Anchor)
-		if r.Bucket != "" {
+		if r.Bucket != "" && m.rec.Bucket != "" {
 			m.rec.Bucket = r.Bucket
 			ref := BucketRef{r.SellerID, r.Bucket}
 			if s.buckets[ref] == nil {

@@ -26,7 +26,10 @@ type Order struct {
 }
 
 // RegisterOrder registers an order's records, one per class, anchored at its
-// order time. Registering an order twice changes nothing.
+// order time. Records of sealed classes get the order's bucket; the others
+// get none, so that non-PII kept for 18 months does not keep the bucket's
+// key, and with it every backup of the PII, readable. Registering an order
+// twice changes nothing.
 func RegisterOrder(ctx context.Context, s Store, o Order) error {
 	classes := o.Classes
 	if len(classes) == 0 {
@@ -34,15 +37,25 @@ func RegisterOrder(ctx context.Context, s Store, o Order) error {
 	}
 	recs := make([]Record, 0, len(classes))
 	for _, c := range classes {
-		recs = append(recs, Record{
+		r := Record{
 			SellerID: o.SellerID, OrderID: o.OrderID, Class: c, Bucket: o.Bucket,
 			Anchor: o.OrderedAt, BlindIndexes: o.BlindIndexes,
-		})
+		}
+		if !Sealed(c) {
+			r.Bucket = ""
+		}
+		recs = append(recs, r)
 	}
 	if err := s.Register(ctx, recs); err != nil {
 		return fmt.Errorf("retention: register order %q: %w", o.OrderID, err)
 	}
 	return nil
+}
+
+// Sealed reports whether the data of class c is sealed under a retention
+// bucket's key: buyer PII and personalisation.
+func Sealed(c Class) bool {
+	return c == ClassBuyerPII || c == ClassPersonalization
 }
 
 // MarkShipped re-anchors an order's unpurged records at its shipment time and

@@ -85,8 +85,10 @@ func (r Record) Validate() error {
 	if err := checkID("order ID", r.OrderID); err != nil {
 		return err
 	}
-	if err := checkID("bucket", r.Bucket); err != nil {
-		return err
+	if r.Bucket != "" {
+		if err := checkID("bucket", r.Bucket); err != nil {
+			return err
+		}
 	}
 	if !r.Class.Valid() {
 		return &InvalidError{Field: "class", Reason: fmt.Sprintf("%q is unknown; use one of %v", r.Class, Classes)}

@@ -39,8 +39,10 @@ type Record struct {
 	// Class is the retention class. Required.
 	Class Class
 	// Bucket is the retention bucket whose data key seals the record's data,
-	// such as the shipment day. Required. The bucket's key is shredded once
-	// every record in it has been purged.
+	// such as the shipment day. The bucket's key is shredded once every
+	// record in it has been purged. Empty means the data is not sealed under
+	// a bucket key (non-PII, typically), so its purge shreds nothing and it
+	// cannot keep a bucket's key alive.
 	Bucket string
 	// Anchor is the time the record's age is measured from; see [Anchor].
 	// Required.
@@ -51,7 +53,7 @@ type Record struct {
 }
 
 // Reanchor moves the unpurged records of one order to a new anchor and, if
-// Bucket is set, to a new bucket. Fulfillment calls it when an order ships
+// Bucket is set, those that have a bucket to the new bucket. Fulfillment calls it when an order ships
 // (anchor = shipment time, bucket = the shipment-day bucket) or is cancelled
 // (anchor = cancellation time).
 type Reanchor struct {
@@ -61,7 +63,8 @@ type Reanchor struct {
 	Classes []Class
 	// Anchor is the new anchor. Required.
 	Anchor time.Time
-	// Bucket is the new bucket; empty keeps the current one.
+	// Bucket is the new bucket of records that have one; empty keeps the
+	// current one. Records registered without a bucket keep none.
 	Bucket string
 }
 
@@ -163,11 +166,14 @@ type Store interface {
 	Reanchor(ctx context.Context, r Reanchor) (int, error)
 
 	// Purge takes up to limit unpurged records matching sel that no legal
-	// hold active at now covers, oldest anchor first, skipping records that a
-	// concurrent purge holds. It calls fn (if not nil) with them, clears the
-	// store's own copy of their data if it has one, marks them purged at now
-	// and records purge evidence by actor, all or nothing. An empty batch
-	// means nothing more is due.
+	// hold active at now covers, skipping records that a concurrent purge
+	// holds, and orders them by anchor. A store may first choose a few
+	// buckets and take records from those only, so a batch can be smaller
+	// than limit while more is due. Purge calls fn (if not nil) with the
+	// batch, clears the store's own copy of their data if it has one, marks
+	// them purged at now and records purge evidence by actor, all or
+	// nothing. An empty batch means that nothing more is due apart from
+	// records that concurrent purges hold.
 	Purge(ctx context.Context, sel Selector, now time.Time, limit int, actor string, fn PurgeFunc) (Batch, error)
 	// Pending counts unpurged records matching sel, split by whether a legal
 	// hold active at now covers them.
@@ -181,7 +187,8 @@ type Store interface {
 	Plan(ctx context.Context, c Class, age time.Duration, now, until time.Time) ([]PlanDay, error)
 
 	// Shred finds up to limit buckets in which every record is purged and at
-	// least one exists, and whose key is not yet shredded. For each it calls
+	// least one was purged, and whose key is not yet shredded. The empty
+	// bucket is never shredded. For each it calls
 	// fn, then marks the bucket shredded and records shred evidence by actor.
 	// A bucket whose fn fails stays unshredded and Shred returns the error
 	// after trying the others.

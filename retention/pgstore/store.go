@@ -23,9 +23,10 @@ type Options struct {
 	Targets []Target
 }
 
-// Store is a [retention.Store] in PostgreSQL. Concurrent purges, shreds and
-// evidence deliveries lock their rows with FOR UPDATE SKIP LOCKED, so that
-// runners in several processes never take the same record. Call [Migrate]
+// Store is a [retention.Store] in PostgreSQL. Concurrent purges lock the
+// buckets they take records from, and shreds and evidence deliveries lock
+// their rows, all with FOR UPDATE SKIP LOCKED, so that runners in several
+// processes never take the same record and never wait for each other. Call [Migrate]
 // once before use. A Store is safe for concurrent use.
 type Store struct {
 	pool    *pgxpool.Pool
@@ -117,6 +118,8 @@ func emptyToNil(ss []string) []string {
 // lockBuckets upserts bucket rows in key order, which locks them until the
 // transaction ends, and fails if one is shredded. Holding these locks keeps a
 // concurrent Shred from destroying a key the transaction is adding data to.
+// Records without a bucket get the row of the empty bucket, which purges
+// lock like any other and which is never shredded.
 func lockBuckets(ctx context.Context, tx pgx.Tx, refs []retention.BucketRef) error {
 	slices.SortFunc(refs, func(a, b retention.BucketRef) int {
 		if c := strings.Compare(a.SellerID, b.SellerID); c != 0 {
@@ -214,7 +217,7 @@ func (s *Store) Reanchor(ctx context.Context, r retention.Reanchor) (int, error)
 			}
 		}
 		tag, err := tx.Exec(ctx, `
-			UPDATE retention_items SET anchor = $4, bucket = coalesce(nullif($5, ''), bucket)
+			UPDATE retention_items SET anchor = $4, bucket = CASE WHEN $5 = '' OR bucket = '' THEN bucket ELSE $5 END
 			WHERE seller_id = $1 AND order_id = $2 AND class = ANY($3) AND purged_at IS NULL`,
 			r.SellerID, r.OrderID, classStrings(r.ClassesOrDefault()), retention.StoredTime(r.Anchor), r.Bucket)
 		n = tag.RowsAffected()
@@ -268,8 +271,10 @@ func where(sel retention.Selector, args []any) (string, []any) {
 	return strings.Join(conds, " AND "), args
 }
 
-// Purge implements [retention.Store]. It selects, marks and clears a batch
-// and writes its evidence in one statement, calls fn, and commits.
+// Purge implements [retention.Store]. In one transaction it claims buckets,
+// marks a batch of their records purged with its evidence, clears the
+// targets' columns, calls fn, and commits; a failure anywhere rolls all of
+// it back.
 func (s *Store) Purge(ctx context.Context, sel retention.Selector, now time.Time, limit int, actor string, fn retention.PurgeFunc) (retention.Batch, error) {
 	empty := retention.Batch{Class: sel.Class}
 	if err := sel.Validate(); err != nil {
@@ -280,44 +285,14 @@ func (s *Store) Purge(ctx context.Context, sel retention.Selector, now time.Time
 	}
 	now = retention.StoredTime(now)
 
-	args := []any{now, limit, actor}
-	cond, args := where(sel, args)
-	var q strings.Builder
-	fmt.Fprintf(&q, `WITH due AS (
-		SELECT i.ctid AS row FROM retention_items i
-		WHERE %s AND NOT %s
-		ORDER BY i.anchor, i.seller_id, i.order_id
-		LIMIT $2
-		FOR UPDATE SKIP LOCKED
-	), marked AS (
-		UPDATE retention_items i SET purged_at = $1 FROM due WHERE i.ctid = due.row
-		RETURNING i.seller_id, i.order_id, i.bucket, i.anchor, i.class
-	)`, cond, heldBy("$1"))
-	for k, t := range s.targets {
-		set, ok := t.sets[sel.Class]
-		if !ok {
-			continue
-		}
-		fmt.Fprintf(&q, `, cleared%d AS (
-		UPDATE %s t SET %s FROM marked m WHERE t.%s = m.seller_id AND t.%s = m.order_id
-	)`, k, t.table, set, t.seller, t.order)
-	}
-	q.WriteString(`, evidence AS (
-		INSERT INTO retention_evidence (time, actor, action, outcome, reason, seller_id, bucket, class, order_ids, count)
-		SELECT $1, $3, '` + string(audit.ActionPurge) + `', '` + string(audit.OutcomeSuccess) + `', m.class, m.seller_id, m.bucket, m.class,
-		       array_agg(m.order_id ORDER BY m.order_id), count(*)
-		FROM marked m GROUP BY m.seller_id, m.bucket, m.class
-	)
-	SELECT seller_id, order_id, bucket, anchor FROM marked ORDER BY anchor, seller_id, order_id`)
-
 	var b retention.Batch
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, q.String(), args...)
+		var err error
+		b, err = s.purgeBatch(ctx, tx, sel, now, limit, actor)
 		if err != nil {
 			return err
 		}
-		b, err = scanBatch(rows, sel.Class)
-		if err != nil {
+		if err := s.clearTargets(ctx, tx, b); err != nil {
 			return err
 		}
 		if len(b.Records) > 0 && fn != nil {
@@ -335,6 +310,118 @@ func (s *Store) Purge(ctx context.Context, sel retention.Selector, now time.Time
 		return empty, ctxErr(ctx, "purge "+string(sel.Class), err)
 	}
 	return b, nil
+}
+
+// claimBuckets is the number of buckets one purge batch locks at most.
+const claimBuckets = 8
+
+// purgeBatch claims buckets that hold due records and marks up to limit of
+// their records purged, writing the evidence.
+//
+// Concurrent purges are kept apart by locking bucket rows (FOR UPDATE SKIP
+// LOCKED) rather than record rows, because locking every record would cost a
+// second write per row. The records are selected by a second statement, whose
+// snapshot is taken after the locks are held, so that it sees every purge
+// that an earlier holder of the buckets committed. The update re-checks the
+// selection on the latest row version, so a record moved by a concurrent
+// Reanchor is left alone.
+func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selector, now time.Time, limit int, actor string) (retention.Batch, error) {
+	claimCond, claimArgs := where(sel, []any{now, claimBuckets})
+	sellerCond := ""
+	if sel.SellerID != "" {
+		claimArgs = append(claimArgs, sel.SellerID)
+		sellerCond = fmt.Sprintf("b.seller_id = $%d AND ", len(claimArgs))
+	}
+	claim := fmt.Sprintf(`
+		SELECT b.seller_id, b.bucket FROM retention_buckets b
+		WHERE %s b.shredded_at IS NULL AND EXISTS (
+			SELECT 1 FROM retention_items i
+			WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket AND %s AND NOT %s)
+		ORDER BY b.seller_id, b.bucket
+		LIMIT $2
+		FOR UPDATE SKIP LOCKED`, sellerCond, claimCond, heldBy("$1"))
+
+	for range 3 {
+		var sellers, buckets []string
+		rows, err := tx.Query(ctx, claim, claimArgs...)
+		if err != nil {
+			return retention.Batch{}, err
+		}
+		for rows.Next() {
+			var seller, bucket string
+			if err := rows.Scan(&seller, &bucket); err != nil {
+				rows.Close()
+				return retention.Batch{}, err
+			}
+			sellers, buckets = append(sellers, seller), append(buckets, bucket)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return retention.Batch{}, err
+		}
+		if len(sellers) == 0 {
+			return retention.Batch{Class: sel.Class}, nil
+		}
+
+		cond, args := where(sel, []any{now, limit, actor, sellers, buckets})
+		mark := fmt.Sprintf(`WITH candidates AS (
+			SELECT i.ctid AS row FROM retention_items i
+			WHERE (i.seller_id, i.bucket) IN (SELECT * FROM unnest($4::text[], $5::text[])) AND %[1]s AND NOT %[2]s
+			ORDER BY i.anchor, i.seller_id, i.order_id
+			LIMIT $2
+		), marked AS (
+			UPDATE retention_items i SET purged_at = $1
+			WHERE i.ctid = ANY(ARRAY(SELECT row FROM candidates)) AND %[1]s
+			RETURNING i.seller_id, i.order_id, i.bucket, i.anchor, i.class
+		), flagged AS (
+			UPDATE retention_buckets b SET purged = true
+			FROM (SELECT DISTINCT seller_id, bucket FROM marked) m
+			WHERE b.seller_id = m.seller_id AND b.bucket = m.bucket AND NOT b.purged
+		), evidence AS (
+			INSERT INTO retention_evidence (time, actor, action, outcome, reason, seller_id, bucket, class, order_ids, count)
+			SELECT $1, $3, '%[3]s', '%[4]s', m.class, m.seller_id, m.bucket, m.class, array_agg(m.order_id ORDER BY m.order_id), count(*)
+			FROM marked m GROUP BY m.seller_id, m.bucket, m.class
+		)
+		SELECT seller_id, order_id, bucket, anchor FROM marked ORDER BY anchor, seller_id, order_id`,
+			cond, heldBy("$1"), audit.ActionPurge, audit.OutcomeSuccess)
+		rows, err = tx.Query(ctx, mark, args...)
+		if err != nil {
+			return retention.Batch{}, err
+		}
+		b, err := scanBatch(rows, sel.Class)
+		if err != nil || len(b.Records) > 0 {
+			return b, err
+		}
+		// The claimed buckets had nothing left once locked: a concurrent
+		// purge emptied them. Claim again.
+	}
+	return retention.Batch{Class: sel.Class}, nil
+}
+
+// clearTargets sets the batch's columns to NULL in every target table. The
+// keys travel as arrays, which the planner joins to the table's index row by
+// row rather than by scanning the whole table.
+func (s *Store) clearTargets(ctx context.Context, tx pgx.Tx, b retention.Batch) error {
+	if len(b.Records) == 0 {
+		return nil
+	}
+	sellers := make([]string, len(b.Records))
+	orders := make([]string, len(b.Records))
+	for i, r := range b.Records {
+		sellers[i], orders[i] = r.SellerID, r.OrderID
+	}
+	for _, t := range s.targets {
+		set, ok := t.sets[b.Class]
+		if !ok {
+			continue
+		}
+		q := fmt.Sprintf(`UPDATE %s t SET %s FROM unnest($1::text[], $2::text[]) AS m(seller_id, order_id)
+			WHERE t.%s = m.seller_id AND t.%s = m.order_id`, t.table, set, t.seller, t.order)
+		if _, err := tx.Exec(ctx, q, sellers, orders); err != nil {
+			return fmt.Errorf("clear %s: %w", t.table, err)
+		}
+	}
+	return nil
 }
 
 // purgeFuncError carries the purge func's own error through inTx unwrapped.
@@ -448,10 +535,10 @@ func (s *Store) Shred(ctx context.Context, now time.Time, limit int, actor strin
 			}
 			err := tx.QueryRow(ctx, `
 				SELECT b.seller_id, b.bucket FROM retention_buckets b
-				WHERE b.shredded_at IS NULL
+				WHERE b.shredded_at IS NULL AND b.bucket <> ''
 				  AND (b.seller_id, b.bucket) NOT IN (SELECT * FROM unnest($1::text[], $2::text[]))
 				  AND NOT EXISTS (SELECT 1 FROM retention_items i WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket AND i.purged_at IS NULL)
-				  AND EXISTS (SELECT 1 FROM retention_items i WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket)
+				  AND b.purged
 				ORDER BY b.seller_id, b.bucket
 				LIMIT 1
 				FOR UPDATE SKIP LOCKED`, fs, fb).Scan(&ref.SellerID, &ref.Bucket)

@@ -123,7 +123,6 @@ func testRegisterInvalid(t *testing.T, s retention.Store) {
 	cases := map[string]func(r *retention.Record){
 		"no seller":        func(r *retention.Record) { r.SellerID = "" },
 		"no order":         func(r *retention.Record) { r.OrderID = "" },
-		"no bucket":        func(r *retention.Record) { r.Bucket = "" },
 		"unknown class":    func(r *retention.Record) { r.Class = "marketing" },
 		"zero anchor":      func(r *retention.Record) { r.Anchor = time.Time{} },
 		"long order ID":    func(r *retention.Record) { r.OrderID = string(make([]byte, retention.MaxIDLength+1)) },
@@ -327,6 +326,19 @@ func testPurgeSelectors(t *testing.T, s retention.Store) {
 		if !errors.As(err, &ie) {
 			t.Errorf("limit %d: error = %v, want *retention.InvalidError", limit, err)
 		}
+	}
+}
+
+// purgeAll purges batches until none is left and returns the count.
+func purgeAll(t *testing.T, s retention.Store, sel retention.Selector, now time.Time) int {
+	t.Helper()
+	n := 0
+	for {
+		b := mustPurge(t, s, sel, now, 100)
+		if len(b.Records) == 0 {
+			return n
+		}
+		n += len(b.Records)
 	}
 }
 
@@ -736,7 +748,9 @@ func testEvidenceDelivery(t *testing.T, s retention.Store) {
 	for i := range 3 {
 		mustRegister(t, s, record(seller, OrderID(), retention.ClassBuyerPII, fmt.Sprintf("b%d", i), base))
 	}
-	mustPurge(t, s, retention.Selector{Class: retention.ClassBuyerPII, Cutoff: base}, base, 10)
+	if got := mustPurge(t, s, retention.Selector{Class: retention.ClassBuyerPII, Cutoff: base}, base, 10); len(got.Records) != 3 {
+		t.Fatalf("purge = %d records, want 3", len(got.Records))
+	}
 
 	errDown := errors.New("audit sink down")
 	n, err := s.DeliverEvidence(ctx, 10, func(context.Context, []retention.Evidence) error { return errDown })
@@ -767,7 +781,9 @@ func testEvidenceConcurrent(t *testing.T, s retention.Store) {
 		recs = append(recs, record(seller, OrderID(), retention.ClassBuyerPII, fmt.Sprintf("b%d", i), base))
 	}
 	mustRegister(t, s, recs...)
-	mustPurge(t, s, retention.Selector{Class: retention.ClassBuyerPII, Cutoff: base}, base, 100)
+	if n := purgeAll(t, s, retention.Selector{Class: retention.ClassBuyerPII, Cutoff: base}, base); n != 60 {
+		t.Fatalf("purged %d records, want 60", n)
+	}
 
 	var mu sync.Mutex
 	seen := make(map[int64]int)

@@ -13,14 +13,17 @@ CREATE TABLE retention_items (
 
 -- What is due: unpurged rows of a class, oldest anchor first.
 CREATE INDEX retention_items_due ON retention_items (class, anchor) WHERE purged_at IS NULL;
--- Which buckets are fully purged; covers purged rows too.
-CREATE INDEX retention_items_bucket ON retention_items (seller_id, bucket);
+-- Which buckets hold due rows of a class, and which still hold unpurged rows.
+CREATE INDEX retention_items_bucket ON retention_items (seller_id, bucket, class, anchor) WHERE purged_at IS NULL;
 -- Deletion notices naming a buyer by blind index.
 CREATE INDEX retention_items_blind ON retention_items USING gin (blind_indexes) WHERE purged_at IS NULL;
 
+-- Buckets are also the unit of locking for purges: a purge locks the rows of
+-- the buckets it takes records from, with FOR UPDATE SKIP LOCKED.
 CREATE TABLE retention_buckets (
-    seller_id   text NOT NULL,
-    bucket      text NOT NULL,
+    seller_id   text    NOT NULL,
+    bucket      text    NOT NULL,
+    purged      boolean NOT NULL DEFAULT false, -- at least one record purged
     shredded_at timestamptz,
     PRIMARY KEY (seller_id, bucket)
 );
