@@ -227,10 +227,10 @@ func (c *Client) prepare(ctx context.Context, req *Request) (*call, error) {
 	}, nil
 }
 
-// limitPlan returns the plan the limiter paces cl with: the rate learnt from
-// x-amzn-RateLimit-Limit when known, and one token of the burst kept unused
-// (for bursts above one) so that request jitter on the way to Amazon does not
-// turn into 429s.
+// limitPlan returns the plan the limiter paces cl with. Its rate is the one
+// learnt from x-amzn-RateLimit-Limit when known. For bursts above one it
+// keeps one token unused, so that delays on the way to Amazon do not turn
+// into 429s.
 func (c *Client) limitPlan(cl *call) Plan {
 	p := cl.plan
 	if r, ok := c.rates.Load(cl.limitKey); ok {
@@ -248,7 +248,8 @@ func (c *Client) attempt(ctx context.Context, cl *call) (*Response, error) {
 	// and the request reaching Amazon stays short.
 	bearer, err := c.bearer(ctx, cl)
 	if err != nil {
-		return nil, err
+		// Token requests have retried what they may already.
+		return nil, backoff.Permanent(err)
 	}
 	cl.lastBearer = bearer
 	if err := c.cfg.Limiter.Wait(ctx, cl.limitKey, c.limitPlan(cl)); err != nil {
@@ -346,6 +347,10 @@ func (e *networkError) Unwrap() error { return e.err }
 func (c *Client) retryDecision(ctx context.Context, cl *call, err error) error {
 	if ctx.Err() != nil {
 		return backoff.Permanent(ctx.Err())
+	}
+	var permanent *backoff.PermanentError
+	if errors.As(err, &permanent) {
+		return err
 	}
 	var apiErr *Error
 	var netErr *networkError

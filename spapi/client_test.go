@@ -349,7 +349,7 @@ func TestDroppedConnectionRetried(t *testing.T) {
 		t.Fatalf("GET after a dropped connection: %v", err)
 	}
 	// net/http may repeat the GET on a new connection itself, so count on
-	// the server: the dropped request and the one answered.
+	// the server: the dropped request and the successful one.
 	if n := b.srv.Count(opGetItem, 0); n != 2 {
 		t.Errorf("server saw %d getItem requests, want 2", n)
 	}

@@ -26,7 +26,7 @@
 // [ErrNoCredential]), waits for the rate limiter, adds the access token (or an
 // RDT when [Request.Restricted] is set, or a grantless token when
 // [Request.Grantless] is set), sends the call, retries what is safe, and
-// decodes the JSON answer into out.
+// decodes the JSON response into out.
 //
 //	var out struct{ Payload json.RawMessage }
 //	resp, err := c.Do(ctx, &spapi.Request{
@@ -45,12 +45,12 @@
 // ahead of its expiry (or at half its life when that is shorter). LWA
 // failures are [*TokenError] values: invalid_grant matches
 // [ErrCredentialRevoked], an expired client secret [ErrClientSecretExpired],
-// other invalid_client answers [ErrInvalidClient]; only server_error,
+// other invalid_client errors [ErrInvalidClient]; only server_error,
 // temporarily_unavailable, 5xx and network failures are retried.
 //
-// When a call answers 403 with details saying the access token (or RDT) is
+// When a call gets 403 with details saying the access token (or RDT) is
 // expired or revoked, the client drops the cached token, gets a new one and
-// repeats the call once; a second such answer fails with
+// repeats the call once; a second such response fails with
 // [ErrAccessTokenExpired]. A 403 with empty details is not retried.
 //
 // # Restricted Data Tokens
@@ -88,11 +88,11 @@
 // (github.com/cenkalti/backoff/v5) on 429, 500, 502, 503, 504 and network
 // errors, when they are idempotent (GET, HEAD, PUT, DELETE), marked
 // [Request.Idempotent], or carry an [Request.IdempotencyKey]. Attempts and
-// elapsed time are bounded by [Config.Retry]. Other 4xx answers are final.
+// elapsed time are bounded by [Config.Retry]. Other 4xx responses are final.
 //
 // # Errors
 //
-// A non-2xx answer is an [*Error] with the status, Amazon's errors array,
+// A non-2xx response is an [*Error] with the status, Amazon's errors array,
 // the request ID and the rate header; errors.Is matches the sentinel of its
 // class: [ErrThrottled], [ErrUnauthorized], [ErrForbidden], [ErrNotFound],
 // [ErrInvalidInput], [ErrServerUnavailable], [ErrAccessTokenExpired],

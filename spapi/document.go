@@ -34,9 +34,9 @@ const DefaultMaxDocumentBytes = 512 << 20
 // UploadDocument sends content to a feed document URL from
 // createFeedDocument. The PUT carries exactly contentType, the one given to
 // createFeedDocument, and no authentication or x-amz- headers, because the
-// URL's signature covers them and storage answers 403 SignatureDoesNotMatch
-// to anything else. Network errors and 5xx are retried under
-// [Config.Retry]; a failure returns an [*Error] whose Errors hold storage's
+// URL's signature covers them and storage rejects anything else with 403
+// SignatureDoesNotMatch. Network errors and 5xx are retried under
+// [Config.Retry]. A failure returns an [*Error] whose Errors hold storage's
 // code and message.
 func (c *Client) UploadDocument(ctx context.Context, url, contentType string, content []byte) error {
 	if contentType == "" {

@@ -22,12 +22,12 @@ var (
 	ErrNotFound = errors.New("spapi: not found")
 	// ErrInvalidInput: Amazon rejected the request as invalid (400, 413, 415, 422).
 	ErrInvalidInput = errors.New("spapi: invalid input")
-	// ErrServerUnavailable: Amazon answered 500, 502, 503 or 504 after the retries allowed.
+	// ErrServerUnavailable: Amazon responded 500, 502, 503 or 504 after the retries allowed.
 	ErrServerUnavailable = errors.New("spapi: server unavailable")
-	// ErrCredentialRevoked: LWA answered invalid_grant; the seller withdrew
+	// ErrCredentialRevoked: LWA returned invalid_grant, so the seller withdrew
 	// consent or the refresh token is wrong. The seller must authorise again.
 	ErrCredentialRevoked = errors.New("spapi: refresh token revoked or invalid")
-	// ErrInvalidClient: LWA answered invalid_client; the client ID or secret is wrong.
+	// ErrInvalidClient: LWA returned invalid_client, so the client ID or secret is wrong.
 	ErrInvalidClient = errors.New("spapi: LWA client ID or secret invalid")
 	// ErrClientSecretExpired: the LWA client secret has expired and must be
 	// rotated in Seller Central or the developer console.
@@ -292,8 +292,10 @@ func (e *TokenError) kind() error {
 	return nil
 }
 
-// transient reports whether the request may succeed when repeated.
+// transient reports whether the request may succeed when repeated: LWA's
+// transient codes, 429, 5xx, and a 2xx whose body had no token (a truncated
+// or garbled response).
 func (e *TokenError) transient() bool {
 	return e.Code == "server_error" || e.Code == "temporarily_unavailable" ||
-		e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests
+		e.StatusCode >= 500 || e.StatusCode == http.StatusTooManyRequests || e.StatusCode/100 == 2
 }

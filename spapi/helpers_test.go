@@ -60,7 +60,7 @@ type bundle struct {
 
 // setup starts a server with the test operations and one seller, and builds
 // a client; adjust, when not nil, changes the client configuration first.
-func setup(t *testing.T, opts spapitest.Options, adjust func(*spapi.Config)) *bundle {
+func setup(t testing.TB, opts spapitest.Options, adjust func(*spapi.Config)) *bundle {
 	t.Helper()
 	plans := spapi.Plans{}
 	for op, p := range testPlans {
@@ -133,7 +133,7 @@ type itemResponse struct {
 	} `json:"payload"`
 }
 
-func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,7 +51,7 @@ func (c *Client) accessToken(ctx context.Context, g lwaGrant) (string, error) {
 	})
 }
 
-// fetchAccessToken asks LWA for a token, retrying transient failures only.
+// fetchAccessToken requests a token from LWA, retrying transient failures only.
 func (c *Client) fetchAccessToken(ctx context.Context, g lwaGrant) (cachedToken, error) {
 	form := url.Values{"client_id": {g.clientID}, "client_secret": {g.clientSecret}}
 	if g.scope != "" {
@@ -102,27 +103,35 @@ func (c *Client) postToken(ctx context.Context, body, scope string) (cachedToken
 		return cachedToken{}, fmt.Errorf("spapi: LWA token response: %w", err)
 	}
 
+	return parseTokenResponse(resp.StatusCode, raw, scope)
+}
+
+// parseTokenResponse turns an LWA token endpoint response into a token or
+// a [*TokenError].
+func parseTokenResponse(status int, raw []byte, scope string) (cachedToken, error) {
 	var out struct {
 		AccessToken      string          `json:"access_token"`
-		ExpiresIn        json.Number     `json:"expires_in"`
-		Error            string          `json:"error"`
+		ExpiresIn        json.RawMessage `json:"expires_in"`
+		Error            json.RawMessage `json:"error"`
 		ErrorDescription json.RawMessage `json:"error_description"`
 	}
 	jsonErr := json.Unmarshal(raw, &out)
-	if resp.StatusCode/100 != 2 || out.AccessToken == "" {
-		te := &TokenError{StatusCode: resp.StatusCode, Grantless: scope}
+	if status/100 != 2 || jsonErr != nil || out.AccessToken == "" {
+		te := &TokenError{StatusCode: status, Grantless: scope}
 		if jsonErr == nil {
-			te.Code = out.Error
+			te.Code = truncate(jsonText(out.Error), 100)
 			te.Description = truncate(jsonText(out.ErrorDescription), 300)
 		}
-		if te.StatusCode/100 == 2 {
+		if status/100 == 2 {
 			te.Description = "response has no access_token"
 		}
 		return cachedToken{}, te
 	}
-	secs, err := out.ExpiresIn.Float64()
-	if err != nil || secs <= 0 {
-		secs = 3600 // LWA documents one hour; a missing value must not make the token look expired.
+	secs, err := strconv.ParseFloat(strings.Trim(string(out.ExpiresIn), `"`), 64)
+	if err != nil || secs <= 0 || secs > 365*24*3600 {
+		// LWA documents one hour. A missing or absurd value must neither make
+		// the token look expired nor keep it cached forever.
+		secs = 3600
 	}
 	return cachedToken{token: out.AccessToken, ttl: time.Duration(secs * float64(time.Second))}, nil
 }

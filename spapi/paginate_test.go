@@ -24,7 +24,7 @@ type page struct {
 	NextToken string `json:"nextToken"`
 }
 
-// servePages registers opPaged, answering page i for pageTokens[i] in param
+// servePages registers opPaged, returning page i for pageTokens[i] in param
 // and naming pageTokens[i+1] as the next token.
 func servePages(b *bundle, param string) {
 	b.srv.Handle(opPaged, http.MethodGet, "/test/v0/pages", func(w http.ResponseWriter, r *http.Request, call *spapitest.Call) {
@@ -296,7 +296,7 @@ func TestTimestampWithPlusEncoded(t *testing.T) {
 
 	// An unencoded "+" arrives as a space, which the server rejects as Amazon does.
 	cfg := b.srv.ClientConfig()
-	token := lwaToken(t, b)
+	token := lwaToken(t, b, spapi.Europe)
 	hreq, _ := http.NewRequestWithContext(context.Background(), http.MethodGet,
 		cfg.Endpoints[spapi.Europe]+"/test/v0/pages?CreatedAfter=2021-04-12T14:58:45+00:00", nil)
 	hreq.Header.Set("x-amz-access-token", token)
@@ -311,12 +311,12 @@ func TestTimestampWithPlusEncoded(t *testing.T) {
 	}
 }
 
-// lwaToken gets an access token for the bundle's seller in Europe straight
+// lwaToken gets an access token for the bundle's seller in a region straight
 // from the server's token endpoint.
-func lwaToken(t *testing.T, b *bundle) string {
+func lwaToken(t testing.TB, b *bundle, region spapi.Region) string {
 	t.Helper()
 	cfg := b.srv.ClientConfig()
-	cred := cfg.Credentials.(spapi.Credentials)[spapi.CredentialKey{SellerID: b.seller, Region: spapi.Europe}]
+	cred := cfg.Credentials.(spapi.Credentials)[spapi.CredentialKey{SellerID: b.seller, Region: region}]
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {cred.RefreshToken},
 		"client_id": {cfg.ClientID}, "client_secret": {cfg.ClientSecret}}
 	resp, err := cfg.HTTPClient.PostForm(cfg.LWAEndpoint, form)
@@ -333,4 +333,3 @@ func lwaToken(t *testing.T, b *bundle) string {
 	rest := string(body)[i+len(key):]
 	return rest[:strings.IndexByte(rest, '"')]
 }
-

@@ -114,9 +114,9 @@ func (c *Client) createRDT(ctx context.Context, sellerID string, region Region, 
 	return cachedToken{token: out.RestrictedDataToken, ttl: ttl}, nil
 }
 
-// missingRole reports whether a createRestrictedDataToken failure says that
-// the application may not have the requested data: Amazon answers 400 or 403
-// naming the data elements or the role.
+// missingRole reports whether a createRestrictedDataToken failure means that
+// the application may not have the requested data. Amazon then responds 400
+// or 403 with a message naming the data elements or the role.
 func missingRole(e *Error) bool {
 	if e.StatusCode != http.StatusBadRequest && e.StatusCode != http.StatusForbidden {
 		return false

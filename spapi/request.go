@@ -17,8 +17,8 @@ type Request struct {
 	// Path is the escaped path below the regional endpoint, starting with "/",
 	// with each path parameter escaped by url.PathEscape. Required.
 	Path string
-	// Query holds the query parameters. Encode does the percent-encoding
-	// exactly once, so values such as page tokens go in raw. Use [FormatTime]
+	// Query holds the query parameters. The client encodes them with
+	// url.Values.Encode, exactly once, so values such as page tokens go in raw. Use [FormatTime]
 	// for timestamps.
 	Query url.Values
 	// Body is JSON-encoded, unless it is a []byte, which is sent as is.
@@ -47,7 +47,7 @@ type Request struct {
 	// retryable whatever its method.
 	IdempotencyKey string
 	// Idempotent marks a call as safe to repeat although its method is POST
-	// or PATCH, such as a read-only POST that asks for rates.
+	// or PATCH, such as a read-only POST that requests rates.
 	Idempotent bool
 	// Header holds extra headers, such as x-amzn-shipping-business-id.
 	Header http.Header

@@ -25,10 +25,10 @@
 // [Server.HandleGrantless], with patterns in http.ServeMux syntax below the
 // regional prefix. Around every handler the server:
 //
-//   - checks x-amz-access-token: a token from its LWA endpoint for the
-//     seller and region, a grantless token of the route's scope, or an RDT
-//     that covers the request's method and path; otherwise 403 Unauthorized,
-//     with details saying so when the token has expired;
+//   - checks x-amz-access-token. It accepts a token from its LWA endpoint
+//     for the seller and region, a grantless token of the route's scope, or
+//     an RDT that covers the request's method and path. Otherwise it responds
+//     403 Unauthorized, with details when the token has expired;
 //   - applies the first matching [Fault];
 //   - throttles with a token bucket per seller, region and operation from the
 //     operation's plan times [Options.TimeScale], answering 429 QuotaExceeded

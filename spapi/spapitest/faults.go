@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Fault changes how the server answers matching requests.
+// Fault changes how the server responds to matching requests.
 type Fault struct {
 	// Operation selects the operation, [LWAOperation] or
 	// [DocumentOperation]; "" matches every operation call (not the token
@@ -17,9 +17,9 @@ type Fault struct {
 	// once; a negative value means until [Server.ClearFaults].
 	Times int
 
-	// Latency delays the answer, or the normal handling when nothing else is set.
+	// Latency delays the response, or the normal handling when nothing else is set.
 	Latency time.Duration
-	// Drop closes the connection without an answer.
+	// Drop closes the connection without a response.
 	Drop bool
 	// ExpiredToken answers 403 Unauthorized with details saying the access
 	// token has expired.

@@ -38,6 +38,11 @@ func (s *Server) logEntry(e Entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.log = append(s.log, e)
+	// Trim a quarter beyond the bound at a time, so that appending stays
+	// cheap on average.
+	if limit := s.opts.MaxLogEntries; len(s.log) > limit+limit/4 {
+		s.log = append([]Entry(nil), s.log[len(s.log)-limit:]...)
+	}
 }
 
 // Requests returns a copy of the log, oldest first.

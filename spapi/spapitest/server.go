@@ -45,11 +45,15 @@ type Options struct {
 	RDTTTL         time.Duration
 	// DocumentURLTTL is the lifetime of document URLs. Default: 5 minutes.
 	DocumentURLTTL time.Duration
+
+	// MaxLogEntries bounds the request log; older entries are dropped
+	// first, and [Server.Count] counts only what is kept. Default: 100000.
+	MaxLogEntries int
 }
 
-// HandlerFunc answers one SP-API operation. The server has already checked
+// HandlerFunc handles one SP-API operation. The server has already checked
 // the token, applied faults and throttling, and set x-amzn-RequestId; call
-// describes who is calling. Use [WriteJSON] and [WriteError] to answer.
+// describes who is calling. Use [WriteJSON] and [WriteError] to respond.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request, call *Call)
 
 // Server is a fake SP-API on 127.0.0.1: the LWA token endpoint, the
@@ -104,6 +108,9 @@ func New(opts Options) *Server {
 	if opts.DocumentURLTTL <= 0 {
 		opts.DocumentURLTTL = 5 * time.Minute
 	}
+	if opts.MaxLogEntries <= 0 {
+		opts.MaxLogEntries = 100000
+	}
 
 	s := &Server{
 		opts:        opts,
@@ -149,10 +156,10 @@ func (s *Server) Endpoint(region spapi.Region) string { return s.URL + "/" + str
 // LWAEndpoint returns the URL of the token endpoint.
 func (s *Server) LWAEndpoint() string { return s.URL + lwaPath }
 
-// ClientConfig returns a client configuration for the server: its
+// ClientConfig returns a client configuration for the server. It holds the
 // application credentials, the credentials of the given sellers (every seller
-// when none is named), its endpoints, its plans scaled by the time scale, an
-// HTTP client for it and short retry intervals.
+// when none is named), the endpoints and the plans scaled by the time scale.
+// It also sets an HTTP client for the server and short retry intervals.
 func (s *Server) ClientConfig(sellerIDs ...string) spapi.Config {
 	s.mu.Lock()
 	plans := spapi.Plans(maps.Clone(s.plans)).Scaled(s.opts.TimeScale)
@@ -227,14 +234,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 type regionKey struct{}
 
-// WriteJSON answers with status and v encoded as JSON.
+// WriteJSON writes status and v encoded as JSON.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// WriteError answers with status and an SP-API error body holding one error.
+// WriteError writes status and an SP-API error body with one error.
 // An empty details is left out, as Amazon does.
 func WriteError(w http.ResponseWriter, status int, code, message, details string) {
 	e := map[string]any{"code": code, "message": message}
