@@ -60,6 +60,8 @@ type cache struct {
 	gone    map[BucketRef]struct{}
 	max     int
 	maxAge  time.Duration
+
+	onExpire func() // called after the timer removed an entry
 }
 
 func newCache(max int, maxAge time.Duration) *cache {
@@ -103,7 +105,15 @@ func (c *cache) put(e *entry) (stored bool, evicted int) {
 		}
 	}
 	if e.timer == nil {
-		e.timer = time.AfterFunc(c.maxAge, func() { e.expired.Store(true) })
+		// The expired entry also leaves the cache, so that the keyset of a
+		// bucket no longer used does not stay in memory.
+		e.timer = time.AfterFunc(c.maxAge, func() {
+			e.expired.Store(true)
+			c.remove(e)
+			if c.onExpire != nil {
+				c.onExpire()
+			}
+		})
 	}
 	c.entries[e.ref] = e
 	c.hot.Store(e.ref, e)

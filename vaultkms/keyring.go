@@ -18,6 +18,10 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
+// minReloadInterval is the minimum age of a cached keyset before Open
+// reloads it to look for a key ID it lacks.
+const minReloadInterval = time.Second
+
 // Defaults of Config.
 const (
 	DefaultMaxAge         = 15 * time.Minute
@@ -196,7 +200,9 @@ func New(cfg Config) (*Keyring, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Keyring{cfg: cfg, cache: newCache(cfg.MaxBuckets, cfg.MaxAge), clockSet: clockSet}, nil
+	k := &Keyring{cfg: cfg, cache: newCache(cfg.MaxBuckets, cfg.MaxAge), clockSet: clockSet}
+	k.cache.onExpire = func() { k.stats.evictions.Add(1) }
+	return k, nil
 }
 
 // Stats returns the keyring's counters.
@@ -289,9 +295,10 @@ func (k *Keyring) Open(ctx context.Context, bucket string, b pii.Binding, cipher
 	if h.KeysetID != e.keysetID {
 		return nil, &BucketError{Op: "open", Seller: b.Seller, Bucket: bucket, Err: ErrDecrypt}
 	}
-	if !e.hasKey(h.KeyID) {
+	if !e.hasKey(h.KeyID) && k.cfg.Now().Sub(e.loadedAt) > minReloadInterval {
 		// The keyset may have gained a key in another process since it was
-		// cached. Reload it once from the store.
+		// cached. Reload it once from the store, at most once per
+		// minReloadInterval, so that forged key IDs cannot flood Vault.
 		if e, err = k.reload(ctx, e); err != nil {
 			return nil, &BucketError{Op: "open", Seller: b.Seller, Bucket: bucket, Err: err}
 		}
@@ -368,7 +375,9 @@ func (k *Keyring) Shred(ctx context.Context, seller, bucket string) error {
 // next use reads it from the store again. Other processes are not affected.
 func (k *Keyring) Forget(seller, bucket string) { k.cache.forget(BucketRef{seller, bucket}) }
 
-// Flush drops every cached keyset.
+// Flush drops every cached keyset and stops their expiry timers. Call it
+// before discarding a keyring, so that no timer keeps keysets in memory
+// until MaxAge.
 func (k *Keyring) Flush() { k.cache.clear() }
 
 // entryFor returns the bucket's cached keyset, filling the cache on a miss,

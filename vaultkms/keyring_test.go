@@ -652,3 +652,21 @@ func TestKeyringMaxAgeTimer(t *testing.T) {
 		t.Fatalf("KEK calls after MaxAge = %d, want 2", got)
 	}
 }
+
+func TestKeyringExpiredEntryLeavesCache(t *testing.T) {
+	t.Parallel()
+	b := setup(t, func(c *vaultkms.Config) { c.MaxAge = 10 * time.Millisecond })
+	if _, err := b.ring.Seal(context.Background(), "b1", binding(gofakeit.New(31)), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for b.ring.Stats().CachedBuckets != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("expired keyset still cached after 5s with MaxAge 10ms")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := b.ring.Stats().Evictions; got != 1 {
+		t.Fatalf("evictions = %d, want 1", got)
+	}
+}

@@ -30,9 +30,12 @@ type KEKRotation struct {
 // If rewrapping fails, min_decryption_version is left as it was and
 // RotateKEK can be called again.
 func (k *Keyring) RotateKEK(ctx context.Context) (KEKRotation, error) {
+	if k.cfg.BucketKEKs != nil {
+		return KEKRotation{}, errors.New("vaultkms: rotate KEK: the keyring uses per-bucket KEKs, which RotateKEK does not rotate")
+	}
 	rot, ok := k.cfg.KEK.(KEKRotator)
-	if !ok || k.cfg.BucketKEKs != nil {
-		return KEKRotation{}, errors.New("vaultkms: rotate KEK: the shared KEK does not implement KEKRotator")
+	if !ok {
+		return KEKRotation{}, fmt.Errorf("vaultkms: rotate KEK: the KEK (%T) does not implement KEKRotator", k.cfg.KEK)
 	}
 	v, err := rot.RotateKey(ctx)
 	if err != nil {

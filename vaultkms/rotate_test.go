@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
 	"github.com/hidemont/spkit/pii"
@@ -240,7 +241,10 @@ func TestRotateKeysetSeenByOtherKeyring(t *testing.T) {
 	b := setup(t, nil)
 	ctx := context.Background()
 	bind := binding(gofakeit.New(23))
-	other, err := vaultkms.New(vaultkms.Config{KEK: b.kek, Store: b.store})
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	other, err := vaultkms.New(vaultkms.Config{KEK: b.kek, Store: b.store, Now: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +262,20 @@ func TestRotateKeysetSeenByOtherKeyring(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// other meets an unknown key ID and reloads the keyset.
+	// Within a second of its load, other does not reload for an unknown
+	// key ID, so forged key IDs cannot make it call the KEK on every Open.
+	before := b.kek.calls()
+	if _, err := other.Open(ctx, "b1", bind, ct); !errors.Is(err, vaultkms.ErrDecrypt) {
+		t.Fatalf("Open of a new key's field right after the load: %v, want ErrDecrypt", err)
+	}
+	if got := b.kek.calls() - before; got != 0 {
+		t.Fatalf("KEK calls for an unknown key ID within a second = %d, want 0", got)
+	}
+
+	// Later, other meets the unknown key ID and reloads the keyset.
+	mu.Lock()
+	now = now.Add(2 * time.Second)
+	mu.Unlock()
 	if got, err := other.Open(ctx, "b1", bind, ct); err != nil || string(got) != "new" {
 		t.Fatalf("Open in a keyring with a stale cache: %q, %v", got, err)
 	}
