@@ -13,7 +13,7 @@ import (
 
 // handleToken serves the token store paths under auth/token/ for the
 // authenticated token tok.
-func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, op logical.Operation, path string, tok *token) {
+func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, op logical.Operation, nsPath, path string, tok *token) {
 	write := op == logical.UpdateOperation
 	switch {
 	case path == "lookup-self" && (op == logical.ReadOperation || write):
@@ -24,7 +24,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, op logical.
 		if !ok {
 			return
 		}
-		target, ok := s.lookupToken(stringField(data, "token"))
+		id := stringField(data, "token")
+		if id == "" {
+			writeErrors(w, http.StatusBadRequest, "missing token ID")
+			return
+		}
+		target, ok := s.lookupToken(id)
 		if !ok {
 			writeErrors(w, http.StatusForbidden, "bad token")
 			return
@@ -72,7 +77,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request, op logical.
 		w.WriteHeader(http.StatusNoContent)
 
 	case path == "create" && write:
-		s.handleTokenCreate(w, r, op)
+		s.handleTokenCreate(w, r, op, nsPath)
 
 	case isTokenPath(path):
 		writeErrors(w, http.StatusMethodNotAllowed, "unsupported operation")
@@ -91,8 +96,13 @@ func isTokenPath(path string) bool {
 }
 
 // handleTokenCreate serves auth/token/create with the parameters ttl,
-// explicit_max_ttl, renewable, policies, display_name and meta.
-func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request, op logical.Operation) {
+// explicit_max_ttl, renewable, policies, display_name and meta. The new token
+// belongs to the request's namespace nsPath.
+func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request, op logical.Operation, nsPath string) {
+	if !s.namespaceExists(nsPath) {
+		writeErrors(w, http.StatusNotFound, fmt.Sprintf("no handler for route %q. route entry not found.", nsPath+"auth/token/create"))
+		return
+	}
 	data, ok := s.readBody(w, r, op)
 	if !ok {
 		return
@@ -141,6 +151,7 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request, op lo
 	}
 
 	t := s.addToken(tokenSpec{
+		namespace:   nsPath,
 		ttl:         ttl,
 		maxTTL:      maxTTL,
 		renewable:   renewable,
@@ -152,11 +163,16 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request, op lo
 	writeJSON(w, http.StatusOK, authResponse(t, t.remaining(s.opts.Now()), nil))
 }
 
-// handleAppRoleLogin serves auth/approle/login: it returns a new token when
-// role_id and secret_id are those of AppRoleCredentials.
-func (s *Server) handleAppRoleLogin(w http.ResponseWriter, r *http.Request, op logical.Operation) {
+// handleAppRoleLogin serves auth/approle/login: it returns a new token of
+// the request's namespace nsPath when role_id and secret_id are those of
+// AppRoleCredentials, which every namespace accepts.
+func (s *Server) handleAppRoleLogin(w http.ResponseWriter, r *http.Request, op logical.Operation, nsPath string) {
 	if op != logical.UpdateOperation {
 		writeErrors(w, http.StatusMethodNotAllowed, "unsupported operation")
+		return
+	}
+	if !s.namespaceExists(nsPath) {
+		writeErrors(w, http.StatusNotFound, fmt.Sprintf("no handler for route %q. route entry not found.", nsPath+"auth/approle/login"))
 		return
 	}
 	data, ok := s.readBody(w, r, op)
@@ -174,6 +190,7 @@ func (s *Server) handleAppRoleLogin(w http.ResponseWriter, r *http.Request, op l
 		return
 	}
 	t := s.addToken(tokenSpec{
+		namespace:   nsPath,
 		ttl:         s.opts.LoginTTL,
 		renewable:   true,
 		policies:    []string{"default"},
@@ -207,7 +224,7 @@ func (s *Server) tokenData(t *token) map[string]any {
 	if !t.maxExpires.IsZero() {
 		explicitMaxTTL = int64(t.maxExpires.Sub(t.created).Seconds())
 	}
-	return map[string]any{
+	data := map[string]any{
 		"accessor":         t.accessor,
 		"creation_time":    t.created.Unix(),
 		"creation_ttl":     int64(t.creationTTL.Seconds()),
@@ -226,6 +243,10 @@ func (s *Server) tokenData(t *token) map[string]any {
 		"ttl":              int64(t.remaining(now).Seconds()),
 		"type":             "service",
 	}
+	if t.namespace != "" {
+		data["namespace_path"] = t.namespace
+	}
+	return data
 }
 
 // authResponse is the envelope of a login, token creation or renewal.

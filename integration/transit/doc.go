@@ -32,6 +32,12 @@
 // AppRole login at auth/approle/login that accepts the credentials from
 // [Server.AppRoleCredentials] and returns a fresh token.
 //
+// A token belongs to the namespace it was created in: the root token and
+// [Server.NewToken] to the root namespace, [Server.NewNamespaceToken] and
+// tokens from auth/token/create or the AppRole login to the request's
+// namespace. As in Vault, a token may call paths in its namespace and the
+// namespaces below it, and gets 403 elsewhere.
+//
 // # Faults
 //
 // [Server.Stop] closes the listener so that clients get "connection refused",

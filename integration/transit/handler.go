@@ -113,7 +113,7 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) Call {
 		s.handleSealStatus(w, r)
 		return call
 	case "auth/approle/login":
-		s.handleAppRoleLogin(w, r, op)
+		s.handleAppRoleLogin(w, r, op, nsPath)
 		return call
 	}
 
@@ -128,10 +128,15 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) Call {
 	case !ok:
 		writeErrors(w, http.StatusForbidden, msgInvalidToken)
 		return call
+	case !tok.usableIn(nsPath):
+		// NOTE: the message Vault sends for a token used outside its
+		// namespace was not checked against a Vault Enterprise server.
+		writeErrors(w, http.StatusForbidden, msgPermissionDenied)
+		return call
 	}
 	switch {
 	case strings.HasPrefix(path, "auth/token/"):
-		s.handleToken(w, r, op, strings.TrimPrefix(path, "auth/token/"), tok)
+		s.handleToken(w, r, op, nsPath, strings.TrimPrefix(path, "auth/token/"), tok)
 	case strings.HasPrefix(path, "sys/"):
 		s.handleSys(w, r, op, nsPath, strings.TrimPrefix(path, "sys/"))
 	default:

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	uuid "github.com/hashicorp/go-uuid"
@@ -11,6 +12,7 @@ import (
 
 // token is one Vault service token.
 type token struct {
+	namespace   string // namespace path it was created in, "" for root
 	id          string
 	accessor    string
 	policies    []string
@@ -26,6 +28,7 @@ type token struct {
 
 // tokenSpec are the settings of a new token.
 type tokenSpec struct {
+	namespace   string
 	ttl         time.Duration
 	maxTTL      time.Duration // zero: Options.MaxTTL
 	renewable   bool
@@ -33,6 +36,12 @@ type tokenSpec struct {
 	displayName string
 	path        string
 	meta        map[string]string
+}
+
+// usableIn reports whether t may call paths in the namespace nsPath: its own
+// namespace or one below it, as in Vault.
+func (t *token) usableIn(nsPath string) bool {
+	return strings.HasPrefix(nsPath, t.namespace)
 }
 
 // valid reports whether t can authenticate a request at now.
@@ -52,6 +61,7 @@ func (t *token) remaining(now time.Time) time.Duration {
 func (s *Server) addToken(spec tokenSpec) *token {
 	now := s.opts.Now()
 	t := &token{
+		namespace:   spec.namespace,
 		id:          "hvs." + randomID(24),
 		accessor:    randomID(24),
 		policies:    spec.policies,
@@ -76,9 +86,10 @@ func (s *Server) addToken(spec tokenSpec) *token {
 	return t
 }
 
-// NewToken creates a renewable token with the given TTL that may call every
-// path, and returns its ID. A ttl of zero or less gives a token that never
-// expires and cannot be renewed.
+// NewToken creates a renewable token in the root namespace with the given
+// TTL, which may call every path in every namespace, and returns its ID. A
+// ttl of zero or less gives a token that never expires and cannot be
+// renewed.
 func (s *Server) NewToken(ttl time.Duration) string {
 	return s.addToken(tokenSpec{
 		ttl:         max(ttl, 0),
@@ -87,6 +98,27 @@ func (s *Server) NewToken(ttl time.Duration) string {
 		displayName: "token",
 		path:        "auth/token/create",
 	}).id
+}
+
+// NewNamespaceToken is NewToken for a token created in the namespace ns,
+// which may call paths only in ns and the namespaces below it. It fails when
+// ns does not exist.
+func (s *Server) NewNamespaceToken(ns string, ttl time.Duration) (string, error) {
+	nsPath, err := cleanNamespace(ns)
+	if err != nil {
+		return "", fmt.Errorf("transit: %w", err)
+	}
+	if !s.namespaceExists(nsPath) {
+		return "", fmt.Errorf("transit: namespace %q not found; create it with CreateNamespace", nsPath)
+	}
+	return s.addToken(tokenSpec{
+		namespace:   nsPath,
+		ttl:         max(ttl, 0),
+		renewable:   true,
+		policies:    []string{"default"},
+		displayName: "token",
+		path:        "auth/token/create",
+	}).id, nil
 }
 
 // RevokeToken makes token invalid, so that requests with it get 403

@@ -753,3 +753,70 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestNamespaceTokenScope(t *testing.T) {
+	t.Parallel()
+	srv := transit.Start(t, transit.Options{Namespaces: []string{"team-a", "team-a/child", "team-b"}})
+	ctx := context.Background()
+	token, err := srv.NewNamespaceToken("team-a", time.Hour)
+	require.NoError(t, err)
+	c := srv.Client(t)
+	c.SetToken(token)
+
+	for _, ns := range []string{"team-a", "team-a/child"} {
+		c.SetNamespace(ns)
+		_, err := c.Logical().WriteWithContext(ctx, "transit/keys/kek", nil)
+		assert.NoError(t, err, "token of team-a in %s", ns)
+	}
+	for _, ns := range []string{"team-b", ""} {
+		c.SetNamespace(ns)
+		_, err := c.Logical().WriteWithContext(ctx, "transit/keys/kek", nil)
+		assert.Equal(t, http.StatusForbidden, responseStatus(err), "token of team-a in %q: %v", ns, err)
+	}
+
+	c.SetNamespace("team-a")
+	self, err := c.Auth().Token().LookupSelfWithContext(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "team-a/", self.Data["namespace_path"])
+
+	_, err = srv.NewNamespaceToken("team-c", time.Hour)
+	assert.Error(t, err, "a token for a missing namespace")
+}
+
+func TestAppRoleLoginInNamespace(t *testing.T) {
+	t.Parallel()
+	srv := transit.Start(t, transit.Options{Namespaces: []string{"team-a", "team-b"}})
+	ctx := context.Background()
+	roleID, secretID := srv.AppRoleCredentials()
+	c := srv.Client(t)
+	c.ClearToken()
+	c.SetNamespace("team-a")
+
+	_, err := c.Auth().Login(ctx, appRoleAuth{roleID, secretID})
+	require.NoError(t, err)
+	_, err = c.Logical().WriteWithContext(ctx, "transit/keys/kek", nil)
+	require.NoError(t, err, "login token in its namespace")
+
+	c.SetNamespace("team-b")
+	_, err = c.Logical().WriteWithContext(ctx, "transit/keys/kek", nil)
+	assert.Equal(t, http.StatusForbidden, responseStatus(err), "login token of team-a in team-b")
+}
+
+func TestTokenLookupErrors(t *testing.T) {
+	t.Parallel()
+	srv := transit.Start(t, transit.Options{})
+	c := srv.Client(t)
+	ctx := context.Background()
+
+	_, err := c.Auth().Token().LookupWithContext(ctx, "hvs.unknown")
+	assert.Equal(t, http.StatusForbidden, responseStatus(err), "unknown token: %v", err)
+	_, err = c.Logical().WriteWithContext(ctx, "auth/token/lookup", map[string]any{"token": ""})
+	assert.Equal(t, http.StatusBadRequest, responseStatus(err), "empty token: %v", err)
+
+	other := srv.NewToken(time.Minute)
+	secret, err := c.Auth().Token().LookupWithContext(ctx, other)
+	require.NoError(t, err)
+	assert.Equal(t, other, secret.Data["id"])
+	_, hasNamespace := secret.Data["namespace_path"]
+	assert.False(t, hasNamespace, "root-namespace tokens have no namespace_path")
+}
