@@ -77,3 +77,5 @@ func recordN(t testing.TB, tr *audit.Trail, f *gofakeit.Faker, n int) {
 		}
 	}
 }
+
+func fakerFor(seed uint64) *gofakeit.Faker { return gofakeit.New(seed) }
