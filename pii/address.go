@@ -64,15 +64,16 @@ type AddressParts struct {
 	Neighborhood string `json:",omitempty"`
 }
 
-// fields lists the parts with their names, for validation.
-func (p *AddressParts) fields() []struct {
+// addressField is one part of an AddressParts, named as in SP-API.
+type addressField struct {
 	name string
 	ptr  *string
-} {
-	return []struct {
-		name string
-		ptr  *string
-	}{
+}
+
+// fields lists the parts with their names. It returns an array so that
+// callers do not allocate.
+func (p *AddressParts) fields() [19]addressField {
+	return [19]addressField{
 		{"Name", &p.Name}, {"CompanyName", &p.CompanyName},
 		{"AddressLine1", &p.AddressLine1}, {"AddressLine2", &p.AddressLine2}, {"AddressLine3", &p.AddressLine3},
 		{"City", &p.City}, {"County", &p.County}, {"District", &p.District},
@@ -151,12 +152,14 @@ func (v Address) City() string { return v.city }
 // 2026-01-01 model.
 type addressJSON struct {
 	AddressParts
-	ExtendedFields *struct {
-		StreetName   string
-		StreetNumber string
-		Complement   string
-		Neighborhood string
-	}
+	ExtendedFields *extendedFieldsJSON
+}
+
+type extendedFieldsJSON struct {
+	StreetName   string
+	StreetNumber string
+	Complement   string
+	Neighborhood string
 }
 
 // UnmarshalJSON decodes an SP-API address object (getOrders v0 Address or
@@ -181,9 +184,12 @@ func (v *Address) UnmarshalJSON(data []byte) error {
 		return &ValueError{Kind: KindAddress, Err: ErrInvalidUTF8}
 	}
 	var w addressJSON
-	if err := json.Unmarshal(data, &w); err != nil {
-		// json's message may quote input, so it is not wrapped.
-		return &ValueError{Kind: KindAddress, Err: fmt.Errorf("%w: invalid address object", ErrMalformed)}
+	if !parseFlatAddress(data, &w) {
+		w = addressJSON{}
+		if err := json.Unmarshal(data, &w); err != nil {
+			// json's message may quote input, so it is not wrapped.
+			return &ValueError{Kind: KindAddress, Err: fmt.Errorf("%w: invalid address object", ErrMalformed)}
+		}
 	}
 	if e := w.ExtendedFields; e != nil {
 		w.StreetName, w.StreetNumber, w.Complement, w.Neighborhood = e.StreetName, e.StreetNumber, e.Complement, e.Neighborhood
