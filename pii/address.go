@@ -176,6 +176,9 @@ func (v *Address) UnmarshalJSON(data []byte) error {
 	if len(data) > MaxAddressJSONLen {
 		return &ValueError{Kind: KindAddress, Err: fmt.Errorf("%w: %d bytes of JSON, maximum %d", ErrTooLong, len(data), MaxAddressJSONLen)}
 	}
+	if len(data) > 0 && data[0] == '"' && bytes.Contains(data, []byte(placeholderPrefix)) {
+		return &ValueError{Kind: KindAddress, Err: ErrPlaceholder}
+	}
 	if len(data) == 0 || data[0] != '{' {
 		return &ValueError{Kind: KindAddress, Err: fmt.Errorf("%w: JSON value is not an object", ErrMalformed)}
 	}

@@ -108,6 +108,7 @@ func TestAddressRejectsBadInput(t *testing.T) {
 		wantField string
 	}{
 		{"string", `"1 Main St"`, pii.ErrMalformed, ""},
+		{"placeholder string", `"[pii:address]"`, pii.ErrPlaceholder, ""},
 		{"array", `[]`, pii.ErrMalformed, ""},
 		{"field not a string", `{"Name": 5}`, pii.ErrMalformed, ""},
 		{"placeholder", `{"Name": "[pii:buyer_name]"}`, pii.ErrPlaceholder, "Name"},
