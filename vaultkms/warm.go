@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/tink-crypto/tink-go/v2/keyset"
 )
@@ -13,7 +14,8 @@ import (
 // at start-up, and returns how many it loaded. Buckets already cached,
 // without a keyset or shredded are skipped. When the KEK implements
 // BatchDecrypter and Config.BucketKEKs is not set, keysets are unwrapped
-// Config.BatchSize per KEK call; otherwise one call each. Failures of single
+// Config.BatchSize per KEK call, with up to four calls at once; otherwise
+// one call each, in sequence. Failures of single
 // buckets are joined into the error, which wraps a *BucketError for each;
 // the other buckets are still loaded.
 func (k *Keyring) Warm(ctx context.Context, refs []BucketRef) (int, error) {
@@ -45,20 +47,42 @@ func (k *Keyring) Warm(ctx context.Context, refs []BucketRef) (int, error) {
 		return k.warmOneByOne(ctx, recs, errs)
 	}
 
-	loaded := 0
+	// Batches run warmConcurrency at a time: Vault decrypts the items of
+	// one batch in sequence, so concurrent batches use more of its cores.
+	var (
+		mu     sync.Mutex
+		loaded int
+		wg     sync.WaitGroup
+		slots  = make(chan struct{}, warmConcurrency)
+	)
 	for start := 0; start < len(recs); start += k.cfg.BatchSize {
-		if err := ctx.Err(); err != nil {
-			return loaded, err
-		}
 		chunk := recs[start:min(start+k.cfg.BatchSize, len(recs))]
-		n, err := k.warmBatch(ctx, batcher, chunk)
-		loaded += n
-		if err != nil {
-			errs = append(errs, err)
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return loaded, ctx.Err()
 		}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			n, err := k.warmBatch(ctx, batcher, chunk)
+			mu.Lock()
+			defer mu.Unlock()
+			loaded += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return loaded, err
 	}
 	return loaded, errors.Join(errs...)
 }
+
+// warmConcurrency is the number of batch KEK calls Warm makes at once.
+const warmConcurrency = 4
 
 func (k *Keyring) warmOneByOne(ctx context.Context, recs []WrappedKeyset, errs []error) (int, error) {
 	loaded := 0
