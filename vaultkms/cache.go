@@ -62,6 +62,20 @@ type cache struct {
 	maxAge  time.Duration
 
 	onExpire func() // called after the timer removed an entry
+
+	retiredOps atomic.Int64 // operations of entries no longer cached
+}
+
+// operations returns the number of operations counted by all entries,
+// cached or not.
+func (c *cache) operations() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := c.retiredOps.Load()
+	for _, e := range c.entries {
+		n += e.messages.Load()
+	}
+	return n
 }
 
 func newCache(max int, maxAge time.Duration) *cache {
@@ -80,6 +94,7 @@ func (c *cache) get(ref BucketRef) (e *entry, gone bool) {
 
 // drop deletes the entry of ref; c.mu must be held.
 func (c *cache) drop(ref BucketRef, e *entry) {
+	c.retiredOps.Add(e.messages.Load())
 	e.stop()
 	delete(c.entries, ref)
 	c.hot.Delete(ref)
@@ -94,6 +109,7 @@ func (c *cache) put(e *entry) (stored bool, evicted int) {
 		return false, 0
 	}
 	if old, ok := c.entries[e.ref]; ok {
+		c.retiredOps.Add(old.messages.Load())
 		old.stop()
 	} else {
 		for ref, victim := range c.entries {

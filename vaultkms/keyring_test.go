@@ -276,6 +276,9 @@ func TestKeyringCacheLimits(t *testing.T) {
 	if st.Created != 1 || st.Evictions != 2 || st.CacheMisses != 3 {
 		t.Fatalf("stats = %+v, want 1 created, 2 evictions, 3 misses", st)
 	}
+	if st.CacheHits != 9 {
+		t.Fatalf("cache hits = %d, want 9 of 12 seals", st.CacheHits)
+	}
 }
 
 func TestKeyringMaxBytes(t *testing.T) {
