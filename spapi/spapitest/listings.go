@@ -159,14 +159,17 @@ func (s *Server) patchListingsItem(w http.ResponseWriter, r *http.Request, call 
 	s.withStore(func() {
 		issues := s.applyPatches(call.SellerID, sku, mids[0], in.ProductType, in.Patches, preview)
 		status := "ACCEPTED"
+		if preview {
+			status = "VALID"
+		}
 		if slices.ContainsFunc(issues, func(is listingIssue) bool { return is.Severity == "ERROR" }) {
 			status = "INVALID"
 		}
 		if issues == nil {
 			issues = []listingIssue{}
 		}
-		// Amazon answers 200 for invalid patches too; the status and the
-		// issues say whether they were accepted.
+		// Amazon returns 200 for invalid patches too, and the status and the
+		// issues tell whether they were accepted.
 		WriteJSON(w, http.StatusOK, map[string]any{
 			"sku": sku, "status": status, "submissionId": s.apis().data.nextID("sub-"), "issues": issues,
 		})
