@@ -31,12 +31,12 @@ type recordKey struct {
 }
 
 type memRecord struct {
-	rec      Record
-	purgedAt time.Time
-	claimed  bool // a purge in progress holds the record
+	rec     Record
+	claimed bool // a purge in progress holds the record
 }
 
 type memBucket struct {
+	purged   bool // at least one record was purged
 	shredded bool
 	claimed  bool
 }
@@ -119,7 +119,7 @@ func (s *MemoryStore) Reanchor(ctx context.Context, r Reanchor) (int, error) {
 	n := 0
 	for _, c := range r.ClassesOrDefault() {
 		m := s.records[recordKey{r.SellerID, r.OrderID, c}]
-		if m == nil || !m.purgedAt.IsZero() {
+		if m == nil || m.claimed {
 			continue
 		}
 		m.rec.Anchor = StoredTime(r.Anchor)
@@ -163,7 +163,7 @@ func (s *MemoryStore) Purge(ctx context.Context, sel Selector, now time.Time, li
 	s.mu.Lock()
 	var claimed []*memRecord
 	for _, m := range s.records {
-		if m.claimed || !m.purgedAt.IsZero() || !sel.Matches(m.rec) || s.held(m.rec, now) {
+		if m.claimed || !sel.Matches(m.rec) || s.held(m.rec, now) {
 			continue
 		}
 		claimed = append(claimed, m)
@@ -196,7 +196,10 @@ func (s *MemoryStore) Purge(ctx context.Context, sel Selector, now time.Time, li
 	for _, m := range claimed {
 		m.claimed = false
 		if err == nil {
-			m.purgedAt = now
+			delete(s.records, recordKey{m.rec.SellerID, m.rec.OrderID, m.rec.Class})
+			if b := s.buckets[BucketRef{m.rec.SellerID, m.rec.Bucket}]; b != nil {
+				b.purged = true
+			}
 		}
 	}
 	if err != nil {
@@ -266,7 +269,7 @@ func (s *MemoryStore) Pending(ctx context.Context, sel Selector, now time.Time) 
 	defer s.mu.Unlock()
 	var p Pending
 	for _, m := range s.records {
-		if !m.purgedAt.IsZero() || !sel.Matches(m.rec) {
+		if !sel.Matches(m.rec) {
 			continue
 		}
 		if s.held(m.rec, now) {
@@ -290,7 +293,7 @@ func (s *MemoryStore) Oldest(ctx context.Context, c Class, now time.Time) (time.
 	defer s.mu.Unlock()
 	var oldest time.Time
 	for _, m := range s.records {
-		if m.rec.Class != c || !m.purgedAt.IsZero() || s.held(m.rec, now) {
+		if m.rec.Class != c || s.held(m.rec, now) {
 			continue
 		}
 		if oldest.IsZero() || m.rec.Anchor.Before(oldest) {
@@ -313,7 +316,7 @@ func (s *MemoryStore) Plan(ctx context.Context, c Class, age time.Duration, now,
 	defer s.mu.Unlock()
 	days := make(map[time.Time]*PlanDay)
 	for _, m := range s.records {
-		if m.rec.Class != c || !m.purgedAt.IsZero() {
+		if m.rec.Class != c {
 			continue
 		}
 		due := m.rec.Anchor.Add(age)
@@ -355,18 +358,12 @@ func (s *MemoryStore) Shred(ctx context.Context, now time.Time, limit int, actor
 
 	s.mu.Lock()
 	live := make(map[BucketRef]bool)
-	purged := make(map[BucketRef]bool)
 	for _, m := range s.records {
-		ref := BucketRef{m.rec.SellerID, m.rec.Bucket}
-		if m.purgedAt.IsZero() {
-			live[ref] = true
-		} else {
-			purged[ref] = true
-		}
+		live[BucketRef{m.rec.SellerID, m.rec.Bucket}] = true
 	}
 	var refs []BucketRef
 	for ref, b := range s.buckets {
-		if b.shredded || b.claimed || live[ref] || !purged[ref] {
+		if b.shredded || b.claimed || live[ref] || !b.purged {
 			continue
 		}
 		refs = append(refs, ref)

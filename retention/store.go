@@ -92,8 +92,8 @@ type Batch struct {
 }
 
 // PurgeFunc removes the data of a batch of records from wherever its owner
-// keeps it. A store calls it while it holds the batch, before it marks the
-// records purged, and marks nothing when it fails. It must be idempotent,
+// keeps it. A store calls it while it holds the batch, before it removes the
+// records, and removes nothing when it fails. It must be idempotent,
 // because a crash between it and the store's commit repeats it.
 type PurgeFunc func(ctx context.Context, b Batch) error
 
@@ -149,8 +149,8 @@ type Evidence struct {
 	Count int
 }
 
-// Store keeps retention records, legal holds, deletion notices and pending
-// audit evidence. Implementations must be safe for concurrent use by several
+// Store keeps retention records until they are purged, legal holds,
+// deletion notices and pending audit evidence. Implementations must be safe for concurrent use by several
 // processes: two concurrent purges never return the same record, and a purge
 // never returns a record that an earlier purge returned. The conformance
 // suite in retention/retentiontest checks these rules.
@@ -158,9 +158,12 @@ type Evidence struct {
 // Every time a Store returns is in UTC.
 type Store interface {
 	// Register adds records. A record whose key exists already is left as it
-	// is, purged or not, so registering twice changes nothing. It returns a
-	// *BucketShreddedError if a record names a bucket whose key is already
-	// shredded, and registers none of the records then.
+	// is, so registering twice changes nothing. Purged records are removed,
+	// so registering one again after its purge adds it anew, and the next
+	// run purges it again if it is due: data stored again after a purge is
+	// purged again. Register returns a *BucketShreddedError if a record
+	// names a bucket whose key is already shredded, and registers none of
+	// the records then.
 	Register(ctx context.Context, recs []Record) error
 	// Reanchor moves an order's unpurged records; it returns how many moved.
 	Reanchor(ctx context.Context, r Reanchor) (int, error)
@@ -170,9 +173,9 @@ type Store interface {
 	// holds, and orders them by anchor. A store may first choose a few
 	// buckets and take records from those only, so a batch can be smaller
 	// than limit while more is due. Purge calls fn (if not nil) with the
-	// batch, clears the store's own copy of their data if it has one, marks
-	// them purged at now and records purge evidence by actor, all or
-	// nothing. An empty batch means that nothing more is due apart from
+	// batch, clears the store's own copy of their data if it has one,
+	// removes the records and records purge evidence by actor at now, all
+	// or nothing. An empty batch means that nothing more is due apart from
 	// records that concurrent purges hold.
 	Purge(ctx context.Context, sel Selector, now time.Time, limit int, actor string, fn PurgeFunc) (Batch, error)
 	// Pending counts unpurged records matching sel, split by whether a legal

@@ -155,6 +155,18 @@ func lockBuckets(ctx context.Context, tx pgx.Tx, refs []retention.BucketRef) err
 	return rows.Err()
 }
 
+// addClaims adds the purge claims of (seller, class, bucket) triples.
+func addClaims(ctx context.Context, tx pgx.Tx, sellers, classes, buckets []string) error {
+	if len(sellers) == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `
+		INSERT INTO retention_claims (seller_id, class, bucket)
+		SELECT DISTINCT * FROM unnest($1::text[], $2::text[], $3::text[])
+		ON CONFLICT DO NOTHING`, sellers, classes, buckets)
+	return err
+}
+
 // Register implements [retention.Store].
 func (s *Store) Register(ctx context.Context, recs []retention.Record) error {
 	if len(recs) == 0 {
@@ -192,7 +204,10 @@ func (s *Store) Register(ctx context.Context, recs []retention.Record) error {
 			     AS r(seller_id, order_id, class, bucket, anchor, idx)
 			ON CONFLICT (seller_id, class, order_id) DO NOTHING`,
 			sellers, orders, classes, buckets, anchors, indexes)
-		return err
+		if err != nil {
+			return err
+		}
+		return addClaims(ctx, tx, sellers, classes, buckets)
 	})
 	var bse *retention.BucketShreddedError
 	if errors.As(err, &bse) {
@@ -216,12 +231,29 @@ func (s *Store) Reanchor(ctx context.Context, r retention.Reanchor) (int, error)
 				return err
 			}
 		}
-		tag, err := tx.Exec(ctx, `
+		rows, err := tx.Query(ctx, `
 			UPDATE retention_items SET anchor = $4, bucket = CASE WHEN $5 = '' OR bucket = '' THEN bucket ELSE $5 END
-			WHERE seller_id = $1 AND order_id = $2 AND class = ANY($3) AND purged_at IS NULL`,
+			WHERE seller_id = $1 AND order_id = $2 AND class = ANY($3)
+			RETURNING seller_id, class, bucket`,
 			r.SellerID, r.OrderID, classStrings(r.ClassesOrDefault()), retention.StoredTime(r.Anchor), r.Bucket)
-		n = tag.RowsAffected()
-		return err
+		if err != nil {
+			return err
+		}
+		var sellers, classes, buckets []string
+		for rows.Next() {
+			var seller, class, bucket string
+			if err := rows.Scan(&seller, &class, &bucket); err != nil {
+				rows.Close()
+				return err
+			}
+			sellers, classes, buckets = append(sellers, seller), append(classes, class), append(buckets, bucket)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		n = int64(len(sellers))
+		return addClaims(ctx, tx, sellers, classes, buckets)
 	})
 	var bse *retention.BucketShreddedError
 	if errors.As(err, &bse) {
@@ -251,7 +283,7 @@ func heldBy(now string) string {
 // arguments it adds start at len(args)+1.
 func where(sel retention.Selector, args []any) (string, []any) {
 	args = append(args, string(sel.Class))
-	conds := []string{fmt.Sprintf("i.class = $%d", len(args)), "i.purged_at IS NULL"}
+	conds := []string{fmt.Sprintf("i.class = $%d", len(args))}
 	if !sel.Cutoff.IsZero() {
 		args = append(args, retention.StoredTime(sel.Cutoff))
 		conds = append(conds, fmt.Sprintf("i.anchor <= $%d", len(args)))
@@ -272,7 +304,7 @@ func where(sel retention.Selector, args []any) (string, []any) {
 }
 
 // Purge implements [retention.Store]. In one transaction it claims buckets,
-// marks a batch of their records purged with its evidence, clears the
+// deletes a batch of their records and writes its evidence, clears the
 // targets' columns, calls fn, and commits; a failure anywhere rolls all of
 // it back.
 func (s *Store) Purge(ctx context.Context, sel retention.Selector, now time.Time, limit int, actor string, fn retention.PurgeFunc) (retention.Batch, error) {
@@ -315,31 +347,32 @@ func (s *Store) Purge(ctx context.Context, sel retention.Selector, now time.Time
 // claimBuckets is the number of buckets one purge batch locks at most.
 const claimBuckets = 8
 
-// purgeBatch claims buckets that hold due records and marks up to limit of
-// their records purged, writing the evidence.
+// purgeBatch claims buckets that hold due records and deletes up to limit of
+// their records, writing the evidence.
 //
-// Concurrent purges are kept apart by locking bucket rows (FOR UPDATE SKIP
-// LOCKED) rather than record rows, because locking every record would cost a
-// second write per row. The records are selected by a second statement, whose
+// Concurrent purges are kept apart by locking the claim rows of (class,
+// seller, bucket) with FOR UPDATE SKIP LOCKED rather than record rows,
+// because locking every record would cost a second write per row. The records are selected by a second statement, whose
 // snapshot is taken after the locks are held, so that it sees every purge
 // that an earlier holder of the buckets committed. The update re-checks the
 // selection on the latest row version, so a record moved by a concurrent
 // Reanchor is left alone.
 func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selector, now time.Time, limit int, actor string) (retention.Batch, error) {
 	claimCond, claimArgs := where(sel, []any{now, claimBuckets})
-	sellerCond := ""
+	claimArgs = append(claimArgs, string(sel.Class))
+	claimConds := []string{fmt.Sprintf("c.class = $%d", len(claimArgs))}
 	if sel.SellerID != "" {
 		claimArgs = append(claimArgs, sel.SellerID)
-		sellerCond = fmt.Sprintf("b.seller_id = $%d AND ", len(claimArgs))
+		claimConds = append(claimConds, fmt.Sprintf("c.seller_id = $%d", len(claimArgs)))
 	}
 	claim := fmt.Sprintf(`
-		SELECT b.seller_id, b.bucket FROM retention_buckets b
-		WHERE %s b.shredded_at IS NULL AND EXISTS (
+		SELECT c.seller_id, c.bucket FROM retention_claims c
+		WHERE %s AND EXISTS (
 			SELECT 1 FROM retention_items i
-			WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket AND %s AND NOT %s)
-		ORDER BY b.seller_id, b.bucket
+			WHERE i.seller_id = c.seller_id AND i.bucket = c.bucket AND %s AND NOT %s)
+		ORDER BY c.seller_id, c.bucket
 		LIMIT $2
-		FOR UPDATE SKIP LOCKED`, sellerCond, claimCond, heldBy("$1"))
+		FOR UPDATE SKIP LOCKED`, strings.Join(claimConds, " AND "), claimCond, heldBy("$1"))
 
 	for range 3 {
 		var sellers, buckets []string
@@ -370,7 +403,7 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 			ORDER BY i.anchor, i.seller_id, i.order_id
 			LIMIT $2
 		), marked AS (
-			UPDATE retention_items i SET purged_at = $1
+			DELETE FROM retention_items i
 			WHERE i.ctid = ANY(ARRAY(SELECT row FROM candidates)) AND %[1]s
 			RETURNING i.seller_id, i.order_id, i.bucket, i.anchor, i.class
 		), flagged AS (
@@ -392,8 +425,8 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 		if err != nil || len(b.Records) > 0 {
 			return b, err
 		}
-		// The claimed buckets had nothing left once locked: a concurrent
-		// purge emptied them. Claim again.
+		// The claimed buckets had nothing left once locked because a
+		// concurrent purge emptied them. Claim again.
 	}
 	return retention.Batch{Class: sel.Class}, nil
 }
@@ -467,7 +500,7 @@ func (s *Store) Oldest(ctx context.Context, c retention.Class, now time.Time) (t
 	var anchor time.Time
 	err := s.pool.QueryRow(ctx, `
 		SELECT i.anchor FROM retention_items i
-		WHERE i.class = $1 AND i.purged_at IS NULL AND NOT `+heldBy("$2")+`
+		WHERE i.class = $1 AND NOT `+heldBy("$2")+`
 		ORDER BY i.anchor LIMIT 1`, string(c), retention.StoredTime(now)).Scan(&anchor)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, false, nil
@@ -489,7 +522,7 @@ func (s *Store) Plan(ctx context.Context, c retention.Class, age time.Duration, 
 		WITH due AS (
 			SELECT date_trunc('day', greatest(i.anchor + $3 * interval '1 microsecond', $1), 'UTC') AS day, `+heldBy("$1")+` AS held
 			FROM retention_items i
-			WHERE i.class = $4 AND i.purged_at IS NULL AND i.anchor < $2
+			WHERE i.class = $4 AND i.anchor < $2
 		)
 		SELECT day, count(*) FILTER (WHERE NOT held), count(*) FILTER (WHERE held)
 		FROM due GROUP BY day ORDER BY day`,
@@ -537,7 +570,7 @@ func (s *Store) Shred(ctx context.Context, now time.Time, limit int, actor strin
 				SELECT b.seller_id, b.bucket FROM retention_buckets b
 				WHERE b.shredded_at IS NULL AND b.bucket <> ''
 				  AND (b.seller_id, b.bucket) NOT IN (SELECT * FROM unnest($1::text[], $2::text[]))
-				  AND NOT EXISTS (SELECT 1 FROM retention_items i WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket AND i.purged_at IS NULL)
+				  AND NOT EXISTS (SELECT 1 FROM retention_items i WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket)
 				  AND b.purged
 				ORDER BY b.seller_id, b.bucket
 				LIMIT 1
@@ -553,7 +586,7 @@ func (s *Store) Shred(ctx context.Context, now time.Time, limit int, actor strin
 			// Check again under the lock with a fresh snapshot: a record
 			// registered after the statement above began is invisible to it.
 			var live bool
-			err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM retention_items WHERE seller_id = $1 AND bucket = $2 AND purged_at IS NULL)`,
+			err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM retention_items WHERE seller_id = $1 AND bucket = $2)`,
 				ref.SellerID, ref.Bucket).Scan(&live)
 			if err != nil || live {
 				return err
@@ -564,6 +597,9 @@ func (s *Store) Shred(ctx context.Context, now time.Time, limit int, actor strin
 				}
 			}
 			if _, err := tx.Exec(ctx, `UPDATE retention_buckets SET shredded_at = $3 WHERE seller_id = $1 AND bucket = $2`, ref.SellerID, ref.Bucket, now); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM retention_claims WHERE seller_id = $1 AND bucket = $2`, ref.SellerID, ref.Bucket); err != nil {
 				return err
 			}
 			_, err = tx.Exec(ctx, `

@@ -1,5 +1,5 @@
--- Retention records: one row per (seller, class, order). Purged rows stay,
--- with purged_at set, so that registering a purged record again is a no-op.
+-- Retention records: one row per (seller, class, order) until it is purged.
+-- A purge deletes the row, which costs less than updating it.
 CREATE TABLE retention_items (
     seller_id     text        NOT NULL,
     class         text        NOT NULL,
@@ -7,19 +7,18 @@ CREATE TABLE retention_items (
     bucket        text        NOT NULL,
     anchor        timestamptz NOT NULL,
     blind_indexes bytea[]     NOT NULL DEFAULT '{}',
-    purged_at     timestamptz,
     PRIMARY KEY (seller_id, class, order_id)
 );
 
 -- What is due: unpurged rows of a class, oldest anchor first.
-CREATE INDEX retention_items_due ON retention_items (class, anchor) WHERE purged_at IS NULL;
--- Which buckets hold due rows of a class, and which still hold unpurged rows.
-CREATE INDEX retention_items_bucket ON retention_items (seller_id, bucket, class, anchor) WHERE purged_at IS NULL;
+CREATE INDEX retention_items_due ON retention_items (class, anchor);
+-- Which buckets hold due rows of a class, and which still hold any.
+CREATE INDEX retention_items_bucket ON retention_items (seller_id, bucket, class, anchor);
 -- Deletion notices naming a buyer by blind index.
-CREATE INDEX retention_items_blind ON retention_items USING gin (blind_indexes) WHERE purged_at IS NULL;
+CREATE INDEX retention_items_blind ON retention_items USING gin (blind_indexes);
 
--- Buckets are also the unit of locking for purges: a purge locks the rows of
--- the buckets it takes records from, with FOR UPDATE SKIP LOCKED.
+-- Retention buckets, locked by writers adding records to them and by
+-- shredding. The empty bucket holds records sealed under no bucket key.
 CREATE TABLE retention_buckets (
     seller_id   text    NOT NULL,
     bucket      text    NOT NULL,
@@ -29,6 +28,15 @@ CREATE TABLE retention_buckets (
 );
 
 CREATE INDEX retention_buckets_live ON retention_buckets (seller_id, bucket) WHERE shredded_at IS NULL;
+
+-- The unit of locking for purges: a purge locks the claims of the buckets it
+-- takes records of a class from, with FOR UPDATE SKIP LOCKED.
+CREATE TABLE retention_claims (
+    seller_id text NOT NULL,
+    class     text NOT NULL,
+    bucket    text NOT NULL,
+    PRIMARY KEY (class, seller_id, bucket)
+);
 
 CREATE TABLE retention_holds (
     id          text        PRIMARY KEY,
