@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/cenkalti/backoff/v5"
 )
@@ -71,6 +73,7 @@ func (c *Client) basePlan(sellerID, operation string) (Plan, bool) {
 // between attempts.
 type call struct {
 	req        *Request
+	method     string // upper case
 	region     Region
 	baseURL    string
 	grant      lwaGrant
@@ -217,6 +220,7 @@ func (c *Client) prepare(ctx context.Context, req *Request) (*call, error) {
 		method == http.MethodDelete || method == http.MethodOptions
 	return &call{
 		req:       req,
+		method:    method,
 		region:    region,
 		baseURL:   strings.TrimSuffix(baseURL, "/"),
 		grant:     grant,
@@ -228,18 +232,26 @@ func (c *Client) prepare(ctx context.Context, req *Request) (*call, error) {
 }
 
 // limitPlan returns the plan the limiter paces cl with. Its rate is the one
-// learnt from x-amzn-RateLimit-Limit when known. For bursts above one it
-// keeps one token unused, so that delays on the way to Amazon do not turn
-// into 429s.
+// learnt from x-amzn-RateLimit-Limit when known. Its burst leaves the
+// headroom unused (see [Config.Headroom]), so that delays on the way to
+// Amazon do not turn into 429s.
 func (c *Client) limitPlan(cl *call) Plan {
 	p := cl.plan
 	if r, ok := c.rates.Load(cl.limitKey); ok {
 		p.Rate = r.(float64)
 	}
-	if p.Burst > 1 {
-		p.Burst--
-	}
+	p.Burst -= headroomTokens(p, c.cfg.Headroom)
 	return p
+}
+
+// headroomTokens returns how many tokens of p's burst cover delays of d:
+// ceil(rate × d), at least one and at most burst−1.
+func headroomTokens(p Plan, d time.Duration) int {
+	if p.Burst <= 1 {
+		return 0
+	}
+	n := int(math.Ceil(p.Rate * d.Seconds()))
+	return min(max(n, 1), p.Burst-1)
 }
 
 // attempt makes one HTTP request for cl.
@@ -264,7 +276,7 @@ func (c *Client) attempt(ctx context.Context, cl *call) (*Response, error) {
 	if len(cl.req.Query) > 0 {
 		u += "?" + cl.req.Query.Encode()
 	}
-	hreq, err := http.NewRequestWithContext(ctx, cl.req.Method, u, body)
+	hreq, err := http.NewRequestWithContext(ctx, cl.method, u, body)
 	if err != nil {
 		return nil, backoff.Permanent(fmt.Errorf("spapi: %s: building request: %v: %w", cl.req.Operation, err, ErrInvalidRequest))
 	}

@@ -84,6 +84,13 @@ type Config struct {
 	Plans       Plans
 	SellerPlans map[string]Plans
 
+	// Headroom is the delay between the limiter's grant and the request
+	// reaching Amazon's bucket that the client absorbs without a 429. The
+	// client keeps ceil(rate × Headroom) tokens of each burst unused, at
+	// least one and at most burst−1, so a burst of 1 keeps none. The cost is
+	// those few requests of the burst, not steady throughput. Default: 100 ms.
+	Headroom time.Duration
+
 	// Retry bounds retries. The zero value selects the defaults on [RetryPolicy].
 	Retry RetryPolicy
 
@@ -126,6 +133,7 @@ const (
 	defaultMaxInterval        = 30 * time.Second
 	defaultTokenRefreshBefore = 5 * time.Minute
 	defaultMaxResponseBytes   = 32 << 20
+	defaultHeadroom           = 100 * time.Millisecond
 )
 
 func (c Config) withDefaults() Config {
@@ -162,6 +170,9 @@ func (c Config) withDefaults() Config {
 	if c.MaxResponseBytes == 0 {
 		c.MaxResponseBytes = defaultMaxResponseBytes
 	}
+	if c.Headroom == 0 {
+		c.Headroom = defaultHeadroom
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -187,6 +198,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("spapi: Config.Retry durations must not be negative")
 	case c.TokenRefreshBefore < 0:
 		return fmt.Errorf("spapi: Config.TokenRefreshBefore = %v must not be negative", c.TokenRefreshBefore)
+	case c.Headroom < 0:
+		return fmt.Errorf("spapi: Config.Headroom = %v must not be negative", c.Headroom)
 	case c.MaxResponseBytes < 0:
 		return fmt.Errorf("spapi: Config.MaxResponseBytes = %d must not be negative", c.MaxResponseBytes)
 	}

@@ -73,8 +73,9 @@
 // overridden by [Config.Plans] and per seller by [Config.SellerPlans]. The
 // x-amzn-RateLimit-Limit header, when present and valid, replaces the rate
 // for later calls of the same bucket ([ParseRateLimit]); without it the plan
-// stays. The client keeps one token of each burst above one unused, so that
-// jitter between the limiter and Amazon does not turn into 429s.
+// stays. The client keeps a few tokens of each burst above one unused
+// ([Config.Headroom]), so that delays between the limiter and Amazon do not
+// turn into 429s.
 //
 // [LocalLimiter] paces the calls of one process with golang.org/x/time/rate.
 // [RedisLimiter] shares buckets between processes with a GCRA in Redis

@@ -238,3 +238,24 @@ func TestBoundedReader(t *testing.T) {
 		t.Errorf("one byte over: %d bytes, %v", len(got), err)
 	}
 }
+
+func TestHeadroomTokens(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		plan Plan
+		d    time.Duration
+		want int
+	}{
+		{Plan{Rate: 20, Burst: 5}, 100 * time.Millisecond, 2},
+		{Plan{Rate: 0.0167, Burst: 20}, 100 * time.Millisecond, 1},
+		{Plan{Rate: 80, Burst: 100}, 100 * time.Millisecond, 8},
+		{Plan{Rate: 2, Burst: 2}, 100 * time.Millisecond, 1},
+		{Plan{Rate: 1, Burst: 1}, 100 * time.Millisecond, 0},
+		{Plan{Rate: 1000, Burst: 10}, time.Second, 9},
+	}
+	for _, tt := range tests {
+		if got := headroomTokens(tt.plan, tt.d); got != tt.want {
+			t.Errorf("headroomTokens(%+v, %v) = %d, want %d", tt.plan, tt.d, got, tt.want)
+		}
+	}
+}

@@ -385,3 +385,39 @@ func TestWaitingForTokenHonoursContext(t *testing.T) {
 		t.Errorf("error = %v, want context.DeadlineExceeded", err)
 	}
 }
+
+func TestExpiredTokenUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	b := setup(t, spapitest.Options{}, nil)
+	if _, err := b.client.Do(ctxTimeout(t, 10*time.Second), b.getItem("1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	b.srv.ExpireTokens()
+	var wg sync.WaitGroup
+	errs := make(chan error, 30)
+	for range 30 {
+		wg.Go(func() {
+			if _, err := b.client.Do(ctxTimeout(t, 10*time.Second), b.getItem("2"), nil); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("call after expiry: %v", err)
+	}
+	if n := b.srv.Count(spapitest.LWAOperation, 0); n != 2 {
+		t.Errorf("LWA requests = %d, want 2 (one refresh for 30 calls)", n)
+	}
+}
+
+func TestLowerCaseMethod(t *testing.T) {
+	t.Parallel()
+	b := setup(t, spapitest.Options{}, nil)
+	req := b.getItem("1")
+	req.Method = "get"
+	if _, err := b.client.Do(ctxTimeout(t, 10*time.Second), req, nil); err != nil {
+		t.Errorf("lower-case method: %v", err)
+	}
+}

@@ -34,13 +34,13 @@ func rdtCacheKey(clientID, sellerID string, region Region, r RestrictedResource)
 
 func rdtKey(cl *call) string {
 	return rdtCacheKey(cl.grant.clientID, cl.req.SellerID, cl.region, RestrictedResource{
-		Method: cl.req.Method, Path: cl.req.Restricted.Path, DataElements: cl.req.Restricted.DataElements,
+		Method: cl.method, Path: cl.req.Restricted.Path, DataElements: cl.req.Restricted.DataElements,
 	})
 }
 
 // restrictedToken returns a cached or new RDT for the restricted resource of cl.
 func (c *Client) restrictedToken(ctx context.Context, cl *call) (string, error) {
-	res := RestrictedResource{Method: strings.ToUpper(cl.req.Method), Path: cl.req.Restricted.Path, DataElements: cl.req.Restricted.DataElements}
+	res := RestrictedResource{Method: cl.method, Path: cl.req.Restricted.Path, DataElements: cl.req.Restricted.DataElements}
 	return c.tokens.get(ctx, rdtKey(cl), c.cfg.Now, c.cfg.TokenRefreshBefore, func(ctx context.Context) (cachedToken, error) {
 		return c.createRDT(ctx, cl.req.SellerID, cl.region, []RestrictedResource{res})
 	})
@@ -53,7 +53,7 @@ func (c *Client) restrictedToken(ctx context.Context, cl *call) (string, error) 
 // [MaxRestrictedResources] per request.
 func (c *Client) PrefetchRestrictedDataTokens(ctx context.Context, sellerID string, region Region, resources []RestrictedResource) error {
 	for start := 0; start < len(resources); start += MaxRestrictedResources {
-		chunk := resources[start:min(start+MaxRestrictedResources, len(resources))]
+		chunk := slices.Clone(resources[start:min(start+MaxRestrictedResources, len(resources))])
 		for i := range chunk {
 			chunk[i].Method = strings.ToUpper(chunk[i].Method)
 		}

@@ -71,15 +71,11 @@ func (tc *tokenCache) get(ctx context.Context, key string, now func() time.Time,
 }
 
 // invalidate drops the token for key if it is still the given one, so that a
-// token another caller has already replaced stays.
+// token another caller has already replaced stays. It waits for a running
+// fetch, which is bounded by its caller's context.
 func (tc *tokenCache) invalidate(key, token string) {
 	e := tc.entry(key)
-	select {
-	case e.lock <- struct{}{}:
-	default:
-		// A refresh is running; it will store a new token anyway.
-		return
-	}
+	e.lock <- struct{}{}
 	defer func() { <-e.lock }()
 	if e.token == token {
 		e.token = ""
