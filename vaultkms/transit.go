@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -32,6 +33,51 @@ const (
 
 // maxMessageLen bounds the Vault error text kept in a TransitError.
 const maxMessageLen = 200
+
+// MaxResponseSize bounds the body of a Vault response that Transit reads,
+// 32 MiB like Vault's default max_request_size. A longer body fails with
+// ErrInvalidResponse.
+const MaxResponseSize = 32 << 20
+
+// maxResponseBytes is MaxResponseSize, lowered by tests.
+var maxResponseBytes int64 = MaxResponseSize
+
+// limitTransport cuts response bodies at max bytes.
+type limitTransport struct {
+	base http.RoundTripper
+	max  int64
+}
+
+func (l limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.base.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &limitedBody{ReadCloser: resp.Body, left: l.max, max: l.max}
+	return resp, nil
+}
+
+type limitedBody struct {
+	io.ReadCloser
+	left, max int64
+}
+
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		var one [1]byte
+		if n, err := b.ReadCloser.Read(one[:]); n == 0 && err == io.EOF {
+			return 0, io.EOF
+		}
+		return 0, fmt.Errorf("response body exceeds %d bytes", b.max)
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
 
 // TransitConfig configures a Transit KEK. Nothing is read from the VAULT_*
 // environment variables: every setting comes from here.
@@ -176,6 +222,11 @@ func NewTransit(cfg TransitConfig) (*Transit, error) {
 	}
 	hc := *cfg.HTTPClient
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = limitTransport{base: base, max: maxResponseBytes}
 
 	client, err := api.NewClient(&api.Config{
 		Address:          cfg.Address,

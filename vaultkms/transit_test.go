@@ -271,6 +271,18 @@ func TestTransitErrors(t *testing.T) {
 			_, _ = w.Write([]byte("<html>proxy</html>"))
 			return true
 		}, vaultkms.ErrInvalidResponse, 1},
+		{"oversized body", func(w http.ResponseWriter, r *http.Request) bool {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"data":{"plaintext":"`))
+			chunk := bytes.Repeat([]byte("A"), 1<<20)
+			for range 2 { // export_test.go lowers the limit to 1 MiB
+				if _, err := w.Write(chunk); err != nil {
+					break
+				}
+			}
+			_, _ = w.Write([]byte(`"}}`))
+			return true
+		}, vaultkms.ErrInvalidResponse, 1},
 		{"cut connection", func(w http.ResponseWriter, r *http.Request) bool {
 			conn, _, err := w.(http.Hijacker).Hijack()
 			if err == nil {
