@@ -26,9 +26,32 @@
 // development, examples and tests. As its name warns, it is not for
 // production.
 //
+// NOTE: Transit creates a missing key on encrypt when the token may create
+// it, so a mistyped key URI would silently make a new KEK. Create the key
+// beforehand and deny the create capability on transit/keys/* in the
+// token's policy.
+//
 // With [Config].BucketKEKs each bucket gets its own KEK, deleted by Shred,
 // so that even a backup of the key store taken before the shred cannot be
 // unwrapped.
+//
+// # Start-up, rotation and statistics
+//
+// [Keyring.Warm] unwraps many buckets at start-up, in Transit batch calls
+// (batch_input) of [Config].BatchSize keysets. [Keyring.RotateKEK] rotates
+// the Transit key, rewraps every stored keyset by decrypting and encrypting
+// it again (Transit's rewrap endpoint ignores associated data) and only then
+// raises min_decryption_version. [Keyring.RotateKeyset] gives a bucket's
+// keyset a new primary key, [Keyring.Reseal] re-encrypts old fields in
+// batches, and [Keyring.PruneKeyset] deletes the old keys afterwards.
+// [Keyring.Stats] and [Transit.Stats] count KEK calls, Vault requests,
+// cache hits and misses.
+//
+// # Blind indexes
+//
+// [Keyring.BlindIndex] computes HMAC-SHA256 blind indexes with one index
+// keyset per seller (not per bucket), so that a value can be looked up
+// across buckets. It is created on first use and never rotated.
 //
 // # Cache lifetime and shredding
 //
@@ -38,6 +61,15 @@
 // a cached copy for up to its [Config].MaxAge (default 15 minutes) after the
 // shred, or until it reaches MaxMessages or MaxBytes. Set MaxAge to the
 // longest delay that the retention policy allows.
+//
+// # Errors
+//
+// Errors wrap sentinels: [ErrKeyNotFound] (no keyset, or the Transit key was
+// never created or was deleted), [ErrShredded], [ErrPermissionDenied],
+// [ErrVersionTooOld], [ErrUnavailable] (retryable), [ErrDecrypt] (vague on
+// purpose), [ErrInvalidResponse] and [ErrConflict]. Failures of Vault calls
+// are [*TransitError] values and failures of keyring operations
+// [*BucketError] values, which name the seller and bucket but never data.
 //
 // # Failure
 //
