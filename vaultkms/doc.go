@@ -74,7 +74,7 @@
 // # Failure
 //
 // The keyring fails closed. When the KEK is unreachable, operations that
-// need it return an error wrapping [ErrUnavailable] (see [IsRetryable]);
-// nothing is returned in clear and no local key is used instead.
+// need it return an error wrapping [ErrUnavailable] (see [IsRetryable]).
+// Nothing is returned in clear and no local key is used instead.
 // Operations on keysets already cached keep working.
 package vaultkms

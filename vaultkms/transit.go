@@ -217,7 +217,7 @@ func NewTransit(cfg TransitConfig) (*Transit, error) {
 	}
 	if cfg.HTTPClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.Proxy = nil // no HTTP_PROXY and friends from the environment
+		tr.Proxy = nil // ignore HTTP_PROXY and the other proxy variables
 		cfg.HTTPClient = &http.Client{Transport: tr}
 	}
 	hc := *cfg.HTTPClient
