@@ -62,7 +62,6 @@ type limitedBody struct {
 	left, max int64
 }
 
-
 func (b *limitedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		var one [1]byte
