@@ -222,7 +222,9 @@ func (it *InventoryItem) TotalQuantity() int {
 
 // SettlementReport is a V2 settlement flat file with its expected totals.
 type SettlementReport struct {
-	ReportID      string
+	ReportID string
+	// DocumentID is set by [Server.Load] on the server's copy; list the
+	// reports to learn it.
 	DocumentID    string
 	MarketplaceID string
 	SettlementID  string

@@ -19,7 +19,6 @@ func newSettlements(f *gofakeit.Faker, sd *SellerData, now time.Time) []*Settlem
 		m := marketplaceByID(mid)
 		r := &SettlementReport{
 			ReportID:      f.DigitN(11),
-			DocumentID:    "amzn1.spdoc.1.4.eu." + f.UUID(),
 			MarketplaceID: mid,
 			SettlementID:  f.DigitN(11),
 			Currency:      m.currency,
