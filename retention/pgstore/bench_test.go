@@ -21,30 +21,26 @@ const benchOrders = 100_000
 func loadOrders(b *testing.B, pool *pgxpool.Pool, n int, now time.Time) {
 	b.Helper()
 	ctx := context.Background()
-	for _, q := range []string{
-		`TRUNCATE orders_purge, orders_bulk, retention_items, retention_buckets, retention_evidence`,
-		`INSERT INTO orders_purge (seller_id, order_id, shipped_at, buyer_name, address, phone)
-		 SELECT 'A1BENCHSELLER1', lpad(g::text, 19, '0'), $1::timestamptz - interval '40 days' + g * interval '1 second',
-		        gen_random_bytes(64), gen_random_bytes(64), gen_random_bytes(64)
-		 FROM generate_series(1, $2) AS g`,
-		`INSERT INTO orders_bulk SELECT * FROM orders_purge`,
-		`INSERT INTO retention_buckets (seller_id, bucket) VALUES ('A1BENCHSELLER1', 'ship-bench')`,
-		`INSERT INTO retention_items (seller_id, class, order_id, bucket, anchor)
-		 SELECT seller_id, 'buyer_pii', order_id, 'ship-bench', shipped_at FROM orders_purge`,
-		`VACUUM ANALYZE orders_purge`,
-		`VACUUM ANALYZE orders_bulk`,
-		`VACUUM ANALYZE retention_items`,
-	} {
-		var err error
-		switch {
-		case len(q) > 6 && q[:6] == "VACUUM":
-			_, err = pool.Exec(ctx, q)
-		case q[:6] == "INSERT" && (len(q) > 30 && q[12:24] == "orders_purge"):
-			_, err = pool.Exec(ctx, q, now, n)
-		default:
-			_, err = pool.Exec(ctx, q)
-		}
-		if err != nil {
+	steps := []struct {
+		sql  string
+		args []any
+	}{
+		{`TRUNCATE orders_purge, orders_bulk, retention_items, retention_buckets, retention_claims, retention_evidence`, nil},
+		{`INSERT INTO orders_purge (seller_id, order_id, shipped_at, buyer_name, address, phone)
+		  SELECT 'A1BENCHSELLER1', lpad(g::text, 19, '0'), $1::timestamptz - interval '40 days' + g * interval '1 second',
+		         gen_random_bytes(64), gen_random_bytes(64), gen_random_bytes(64)
+		  FROM generate_series(1, $2) AS g`, []any{now, n}},
+		{`INSERT INTO orders_bulk SELECT * FROM orders_purge`, nil},
+		{`INSERT INTO retention_buckets (seller_id, bucket) VALUES ('A1BENCHSELLER1', 'ship-bench')`, nil},
+		{`INSERT INTO retention_claims (seller_id, class, bucket) VALUES ('A1BENCHSELLER1', 'buyer_pii', 'ship-bench')`, nil},
+		{`INSERT INTO retention_items (seller_id, class, order_id, bucket, anchor)
+		  SELECT seller_id, 'buyer_pii', order_id, 'ship-bench', shipped_at FROM orders_purge`, nil},
+		{`VACUUM ANALYZE orders_purge`, nil},
+		{`VACUUM ANALYZE orders_bulk`, nil},
+		{`VACUUM ANALYZE retention_items`, nil},
+	}
+	for _, st := range steps {
+		if _, err := pool.Exec(ctx, st.sql, st.args...); err != nil {
 			b.Fatalf("load: %v", err)
 		}
 	}
