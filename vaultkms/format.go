@@ -80,19 +80,6 @@ func checkBucket(seller, bucket string) error {
 	return nil
 }
 
-func checkBinding(b pii.Binding) error {
-	if err := checkName("binding seller", b.Seller); err != nil {
-		return err
-	}
-	if err := checkName("binding table", b.Table); err != nil {
-		return err
-	}
-	if err := checkName("binding column", b.Column); err != nil {
-		return err
-	}
-	return checkName("binding row ID", b.RowID)
-}
-
 // appendLP appends a 4-byte big-endian length and then s.
 func appendLP(dst []byte, s string) []byte {
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(s)))
