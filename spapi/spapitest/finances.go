@@ -25,6 +25,9 @@ func (s *Server) getInventorySummaries(w http.ResponseWriter, r *http.Request, c
 	}
 	mid := q.Get("granularityId")
 	skus := splitList(q.Get("sellerSkus"))
+	if one := q.Get("sellerSku"); one != "" {
+		skus = []string{one}
+	}
 	if len(skus) > 50 {
 		WriteError(w, http.StatusBadRequest, "InvalidInput", "sellerSkus takes at most 50 SKUs.", "")
 		return
