@@ -25,7 +25,7 @@
 // in the ring for verification. [Verify] reads entries back and reports the
 // first break, telling tampering (an entry changed, removed, reordered or
 // cut off) from entries it cannot check because their key is unknown.
-// Signed checkpoints let entries older than the
+// Signed checkpoints ([SignCheckpoint]) let entries older than the
 // retention period be pruned without breaking verification.
 //
 // # Recording
@@ -36,10 +36,17 @@
 // then copied to [Secondary] sinks through bounded queues that drop and
 // count rather than block, shown to [Detector]s that raise [Alert]s through
 // a [Notifier], and counted in Prometheus metrics whose labels are bounded
-// (action, outcome). A Trail is also the pii.Auditor of a pii.Revealer
+// (action, outcome). [ZabbixSender] delivers alerts to Zabbix trapper
+// items. A Trail is also the pii.Auditor of a pii.Revealer
 // ([Trail.AuditReveal]).
 //
-// Sinks: [MemorySink] for tests, the JSON lines file sink, and the
-// PostgreSQL sink in package audit/pgsink, which keeps one chain across
-// processes.
+// Sinks: [MemorySink] for tests, [FileSink] for JSON lines files
+// ([OpenFile]), and the PostgreSQL sink in package audit/pgsink, which keeps
+// one chain across processes. [Prune] deletes entries covered by a signed
+// [Checkpoint] and rejects retention periods under 365 days.
+//
+// # Logging
+//
+// [RedactingHandler] wraps any slog.Handler and replaces pii values wherever
+// they sit in a record, including unexported fields of logged structs.
 package audit

@@ -210,6 +210,11 @@ func (t *Trail) Record(ctx context.Context, e Event) error {
 		return err
 	}
 
+	select {
+	case <-t.stop:
+		return ErrClosed
+	default:
+	}
 	r := requestPool.Get().(*request)
 	r.entry = entry
 	timer := time.NewTimer(t.cfg.WriteTimeout)
@@ -240,6 +245,15 @@ func (t *Trail) Record(ctx context.Context, e Event) error {
 	case <-timer.C:
 		t.metrics.failed(e.Action, "timeout")
 		return ErrTimeout
+	case <-t.done:
+		// The committer has exited. It may have answered just before.
+		select {
+		case err := <-r.done:
+			requestPool.Put(r)
+			return err
+		default:
+			return ErrClosed
+		}
 	}
 }
 
@@ -352,6 +366,13 @@ func (t *Trail) runCommitter() {
 			t.cfg.Logger.LogAttrs(context.Background(), slog.LevelError, "audit: primary sink append failed",
 				slog.Int("entries", len(entries)), slog.String("error", err.Error()))
 		}
+		if err == nil {
+			// Counted before the callers return, so that the metrics
+			// include every event a caller saw stored.
+			for i := range entries {
+				t.metrics.recorded(&entries[i])
+			}
+		}
 		for _, r := range batch {
 			r.done <- err
 		}
@@ -372,12 +393,11 @@ func (t *Trail) failQueued() {
 	}
 }
 
-// afterStore counts stored entries, feeds detectors and queues copies for
-// secondary sinks. It never blocks on them.
+// afterStore feeds detectors and queues copies for secondary sinks. It never
+// blocks on them.
 func (t *Trail) afterStore(entries []Entry) {
 	for i := range entries {
 		e := &entries[i]
-		t.metrics.recorded(e)
 		for _, d := range t.cfg.Detectors {
 			for _, a := range d.Observe(e) {
 				t.raise(a)

@@ -182,7 +182,9 @@ type failingSink struct{ audit.MemorySink }
 
 var errDiskFull = errors.New("disk full")
 
-func (s *failingSink) Append(context.Context, *audit.Keyring, []audit.Entry) error { return errDiskFull }
+func (s *failingSink) Append(context.Context, *audit.Keyring, []audit.Entry) error {
+	return errDiskFull
+}
 
 func TestTrailReturnsSinkError(t *testing.T) {
 	t.Parallel()
