@@ -20,7 +20,8 @@ type Credential struct {
 
 // CredentialSource returns the credential of a seller in a region. It returns
 // an error wrapping [ErrNoCredential] when the seller has not authorised the
-// application in that region.
+// application in that region. The client calls it on every call, so a source
+// backed by a database should cache.
 type CredentialSource interface {
 	Credential(ctx context.Context, sellerID string, region Region) (Credential, error)
 }

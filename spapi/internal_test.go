@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -257,5 +258,39 @@ func TestHeadroomTokens(t *testing.T) {
 		if got := headroomTokens(tt.plan, tt.d); got != tt.want {
 			t.Errorf("headroomTokens(%+v, %v) = %d, want %d", tt.plan, tt.d, got, tt.want)
 		}
+	}
+}
+
+func TestTokenCacheSweepsExpiredEntries(t *testing.T) {
+	t.Parallel()
+	var tc tokenCache
+	past := func() time.Time { return time.Now().Add(-2 * time.Hour) }
+	for i := range 3 * minSweepAt {
+		// Tokens fetched two hours ago with a one-hour lifetime are stale now.
+		_, err := tc.get(context.Background(), "rdt:"+strconv.Itoa(i), past, time.Minute, func(context.Context) (cachedToken, error) {
+			return cachedToken{token: "t", ttl: time.Hour}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	tc.mu.Lock()
+	n := len(tc.entries)
+	tc.mu.Unlock()
+	if n > minSweepAt+1 {
+		t.Errorf("cache holds %d entries after %d stale inserts, want at most %d", n, 3*minSweepAt, minSweepAt+1)
+	}
+
+	var live tokenCache
+	for i := range 2 * minSweepAt {
+		_, _ = live.get(context.Background(), "k"+strconv.Itoa(i), time.Now, time.Minute, func(context.Context) (cachedToken, error) {
+			return cachedToken{token: "t", ttl: time.Hour}, nil
+		})
+	}
+	live.mu.Lock()
+	n = len(live.entries)
+	live.mu.Unlock()
+	if n != 2*minSweepAt {
+		t.Errorf("cache holds %d live entries, want all %d kept", n, 2*minSweepAt)
 	}
 }

@@ -12,7 +12,12 @@ import (
 type tokenCache struct {
 	mu      sync.Mutex
 	entries map[string]*tokenEntry
+	sweepAt int // entry count at which the next sweep runs
 }
+
+// minSweepAt is the entry count below which expired entries are kept. RDTs
+// for specific paths (one per report document) would otherwise pile up.
+const minSweepAt = 1024
 
 type tokenEntry struct {
 	lock      chan struct{} // a one-slot semaphore that a waiter can leave when its context ends
@@ -34,10 +39,30 @@ func (tc *tokenCache) entry(key string) *tokenEntry {
 	}
 	e, ok := tc.entries[key]
 	if !ok {
+		if len(tc.entries) >= max(tc.sweepAt, minSweepAt) {
+			tc.sweep(time.Now())
+		}
 		e = &tokenEntry{lock: make(chan struct{}, 1)}
 		tc.entries[key] = e
 	}
 	return e
+}
+
+// sweep deletes the entries that hold no usable token and that nobody is
+// using. The caller holds tc.mu. A caller that fetched an entry before the
+// sweep keeps working on it, and its token is simply not cached.
+func (tc *tokenCache) sweep(now time.Time) {
+	for key, e := range tc.entries {
+		select {
+		case e.lock <- struct{}{}:
+			if e.token == "" || now.After(e.refreshAt) {
+				delete(tc.entries, key)
+			}
+			<-e.lock
+		default:
+		}
+	}
+	tc.sweepAt = 2 * len(tc.entries)
 }
 
 // get returns the cached token for key, or calls fetch once to get a new one
