@@ -650,7 +650,9 @@ func classify(op, path string, err error) *TransitError {
 // are those of Vault 1.21 (builtin/logical/transit and sdk/helper/keysutil).
 func classifyMessage(op, msg string) error {
 	switch {
-	case strings.Contains(msg, "key not found"):
+	case strings.Contains(msg, "key not found"), // encrypt, decrypt
+		strings.Contains(msg, "no existing key named"), // keys/<name>/config
+		strings.Contains(msg, "not found"):             // delete: "could not delete key; not found"
 		return ErrKeyNotFound
 	case strings.Contains(msg, "too old"):
 		return ErrVersionTooOld

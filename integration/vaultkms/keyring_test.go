@@ -238,6 +238,14 @@ func TestShredReachesBackup(t *testing.T) {
 	if _, err := again.Open(ctx, "2026-12-04", bind, keep); err != nil {
 		t.Fatalf("Open of the kept bucket from the backup: %v", err)
 	}
+	// Shredding again, or shredding a bucket that never had a key, succeeds.
+	if err := ring.Shred(ctx, bind.Seller, "2026-11-04"); err != nil {
+		t.Fatalf("second Shred: %v", err)
+	}
+	if err := ring.Shred(ctx, bind.Seller, "2026-10-01"); err != nil {
+		t.Fatalf("Shred of a bucket without a key: %v", err)
+	}
+
 	deletes := 0
 	for _, c := range srv.Calls() {
 		if c.Operation == transit.OpDelete && strings.HasPrefix(c.Path, "transit/keys/kek-bucket-") {
