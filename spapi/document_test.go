@@ -304,3 +304,38 @@ func TestDownloadNotGunzippedTwice(t *testing.T) {
 		t.Errorf("got %q, want the inner gzip file unchanged", got)
 	}
 }
+
+func TestDocumentTransferTimeouts(t *testing.T) {
+	t.Parallel()
+	b := setup(t, spapitest.Options{}, nil)
+	_, u := b.srv.AddDocument([]byte("x"), spapitest.DocumentOptions{})
+	b.srv.InjectFault(spapitest.Fault{Operation: spapitest.DocumentOperation, Latency: 2 * time.Second, Times: 2})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := b.client.OpenDocument(ctx, spapi.Document{URL: u}, spapi.DownloadOptions{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("download: error = %v, want context.DeadlineExceeded", err)
+	}
+
+	_, up := b.srv.NewUploadDocument("text/plain")
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel2()
+	if err := b.client.UploadDocument(ctx2, up, "text/plain", []byte("x")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("upload: error = %v, want context.DeadlineExceeded", err)
+	}
+}
+
+func TestDocumentDroppedConnection(t *testing.T) {
+	t.Parallel()
+	b := setup(t, spapitest.Options{}, nil)
+	content := fakeReport(3)
+	_, u := b.srv.AddDocument(content, spapitest.DocumentOptions{})
+	b.srv.InjectFault(spapitest.Fault{Operation: spapitest.DocumentOperation, Drop: true})
+	if got, err := readAll(t, b.client, spapi.Document{URL: u}, spapi.DownloadOptions{}); err != nil || !bytes.Equal(got, content) {
+		t.Errorf("download after a dropped connection: %d bytes, %v", len(got), err)
+	}
+	b.srv.Close()
+	if _, err := readAll(t, b.client, spapi.Document{URL: u}, spapi.DownloadOptions{}); err == nil {
+		t.Error("download from a closed server succeeded")
+	}
+}

@@ -247,3 +247,36 @@ func TestRDTRequestCapped(t *testing.T) {
 		t.Errorf("createRestrictedDataToken calls = %d, want 0", n)
 	}
 }
+
+func TestRDTRequestThrottledThenIssued(t *testing.T) {
+	t.Parallel()
+	b := setup(t, spapitest.Options{}, nil)
+	b.srv.InjectFault(spapitest.Fault{Operation: "tokens.createRestrictedDataToken", Status: 429, Times: 2})
+	var out addressResponse
+	if _, err := b.client.Do(ctxTimeout(t, 10*time.Second), b.getAddress("1", "shippingAddress"), &out); err != nil {
+		t.Fatalf("Do: %v", err)
+	}
+	if out.Payload.Address != "restricted" {
+		t.Error("no restricted data after the RDT request was retried")
+	}
+	if n := b.srv.Count("tokens.createRestrictedDataToken", 0); n != 3 {
+		t.Errorf("createRestrictedDataToken calls = %d, want 3", n)
+	}
+	if n := b.srv.Count(opAddress, 0); n != 1 {
+		t.Errorf("address calls = %d, want 1", n)
+	}
+}
+
+func TestRDTServiceFailureNotRetriedTwice(t *testing.T) {
+	t.Parallel()
+	b := setup(t, spapitest.Options{}, func(c *spapi.Config) { c.Retry.MaxAttempts = 3 })
+	b.srv.InjectFault(spapitest.Fault{Operation: "tokens.createRestrictedDataToken", Status: 503, Times: -1})
+	_, err := b.client.Do(ctxTimeout(t, 10*time.Second), b.getAddress("1", "shippingAddress"), nil)
+	if !errors.Is(err, spapi.ErrServerUnavailable) {
+		t.Fatalf("error = %v, want ErrServerUnavailable", err)
+	}
+	// The token request retries on its own; the call does not repeat it.
+	if n := b.srv.Count("tokens.createRestrictedDataToken", 0); n != 3 {
+		t.Errorf("createRestrictedDataToken calls = %d, want 3", n)
+	}
+}
