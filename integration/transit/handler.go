@@ -256,10 +256,11 @@ func respondRaw(w http.ResponseWriter, resp *logical.Response) {
 	_, _ = w.Write(body)
 }
 
-// operationOf maps the HTTP method to a logical operation as Vault does.
+// operationOf maps the HTTP method to a logical operation as Vault does. HEAD
+// is a read whose body net/http drops, which is enough for sys/health.
 func operationOf(r *http.Request) (logical.Operation, bool) {
 	switch r.Method {
-	case http.MethodGet:
+	case http.MethodGet, http.MethodHead:
 		if list, err := strconv.ParseBool(r.URL.Query().Get("list")); err == nil && list {
 			return logical.ListOperation, true
 		}

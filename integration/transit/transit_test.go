@@ -820,3 +820,34 @@ func TestTokenLookupErrors(t *testing.T) {
 	_, hasNamespace := secret.Data["namespace_path"]
 	assert.False(t, hasNamespace, "root-namespace tokens have no namespace_path")
 }
+
+func TestHealthStatusCodes(t *testing.T) {
+	t.Parallel()
+	srv := transit.Start(t, transit.Options{})
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		sealed bool
+		want   int
+	}{
+		{"active", http.MethodGet, "/v1/sys/health", false, http.StatusOK},
+		{"active HEAD", http.MethodHead, "/v1/sys/health", false, http.StatusOK},
+		{"active code", http.MethodGet, "/v1/sys/health?activecode=204", false, http.StatusNoContent},
+		{"sealed", http.MethodGet, "/v1/sys/health", true, http.StatusServiceUnavailable},
+		{"sealed code", http.MethodGet, "/v1/sys/health?sealedcode=299", true, 299},
+		{"bad code", http.MethodGet, "/v1/sys/health?activecode=abc", false, http.StatusBadRequest},
+		{"seal status while sealed", http.MethodGet, "/v1/sys/seal-status", true, http.StatusOK},
+	}
+	for _, tt := range tests {
+		// Subtests run in order because they share the seal switch.
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.sealed {
+				srv.Seal()
+				defer srv.Unseal()
+			}
+			status, _ := rawRequest(t, srv, tt.method, tt.path, "", "")
+			assert.Equal(t, tt.want, status)
+		})
+	}
+}
