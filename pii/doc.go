@@ -8,7 +8,7 @@
 // random key that exists in this process alone. Equal values therefore compare
 // equal with == and work as map keys, but only within one process; a value
 // never means anything in another process. The zero value of each type means
-// absent (IsZero).
+// absent (IsZero). Values are immutable and safe for concurrent use.
 //
 // Every printing and encoding path is closed: String, GoString, Format (all
 // verbs) and LogValue print a placeholder such as [pii:buyer_name];
