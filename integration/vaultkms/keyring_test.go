@@ -531,3 +531,48 @@ func TestWarmBatchesAgainstTransit(t *testing.T) {
 		t.Fatalf("Transit calls after sealing into warm buckets = %d, want 3", got)
 	}
 }
+
+func TestSlowAndFlakyVault(t *testing.T) {
+	t.Parallel()
+	srv := startTransit(t, transit.Options{}, "")
+	kek := newTransitKEK(t, srv, "transit", func(c *vaultkms.TransitConfig) { c.Timeout = 100 * time.Millisecond; c.MaxAttempts = 2 })
+	ring := newKeyring(t, vaultkms.Config{KEK: kek})
+	ctx := context.Background()
+	bind := newBinding(gofakeit.New(12), "A1SYNTHETIC")
+
+	// A 503 is retried within the attempts of one call.
+	if err := srv.FailNext(1, 503); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ring.Seal(ctx, "b1", bind, []byte("v")); err != nil {
+		t.Fatalf("Seal after one 503: %v", err)
+	}
+	if got := kek.Stats().Retries; got != 1 {
+		t.Errorf("retries = %d, want 1", got)
+	}
+
+	// A Vault slower than the timeout is unavailable, then recovers.
+	srv.SetLatency(500 * time.Millisecond)
+	_, err := ring.Seal(ctx, "b2", bind, []byte("v"))
+	if !errors.Is(err, vaultkms.ErrUnavailable) {
+		t.Fatalf("Seal with a slow Vault: %v, want ErrUnavailable", err)
+	}
+	srv.SetLatency(0)
+	if _, err := ring.Seal(ctx, "b2", bind, []byte("v")); err != nil {
+		t.Fatalf("Seal after the latency cleared: %v", err)
+	}
+
+	// 429 is retried too; 400 is not.
+	if err := srv.FailNext(1, 429); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ring.Seal(ctx, "b3", bind, []byte("v")); err != nil {
+		t.Fatalf("Seal after one 429: %v", err)
+	}
+	if err := srv.FailNext(1, 400); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ring.Seal(ctx, "b4", bind, []byte("v")); err == nil || vaultkms.IsRetryable(err) {
+		t.Fatalf("Seal after a 400: %v, want a non-retryable error", err)
+	}
+}
