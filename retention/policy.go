@@ -75,14 +75,14 @@ const (
 // is at or before the current time.
 type Rule struct {
 	// Class is the class the rule applies to.
-	Class Class `json:"class"`
+	Class Class
 	// Anchor is the event the age is measured from.
-	Anchor Anchor `json:"anchor"`
+	Anchor Anchor
 	// MaxAge is the limit: the age at which the record must be gone.
-	MaxAge time.Duration `json:"max_age"`
+	MaxAge time.Duration
 	// SafetyMargin is how long before MaxAge the record becomes due. It must
 	// be positive for classes with an upper limit and shorter than MaxAge.
-	SafetyMargin time.Duration `json:"safety_margin"`
+	SafetyMargin time.Duration
 }
 
 // Age is the age at which a record of the rule's class becomes due:
@@ -101,10 +101,10 @@ func (r Rule) Cutoff(now time.Time) time.Time { return now.UTC().Add(-r.Age()) }
 // deletion notices. The zero value is invalid; start from [DefaultPolicy].
 type Policy struct {
 	// Rules holds exactly one rule for each class in [Classes].
-	Rules []Rule `json:"rules"`
+	Rules []Rule
 	// NoticeDeadline is the default time allowed to carry out a deletion
 	// notice, counted from its receipt. It must not exceed MaxNoticeDeadline.
-	NoticeDeadline time.Duration `json:"notice_deadline"`
+	NoticeDeadline time.Duration
 }
 
 // DefaultPolicy returns the policy spkit ships with:
