@@ -20,6 +20,7 @@ type MemoryStore struct {
 	cursors   map[cursorKey]Cursor
 	labels    map[string]Label
 	shipments map[shipmentKey]Shipment
+	settled   map[orderKey]SettlementRecord
 }
 
 type orderKey struct{ seller, order string }
@@ -35,6 +36,7 @@ func NewMemoryStore() *MemoryStore {
 		cursors:   make(map[cursorKey]Cursor),
 		labels:    make(map[string]Label),
 		shipments: make(map[shipmentKey]Shipment),
+		settled:   make(map[orderKey]SettlementRecord),
 	}
 }
 
@@ -391,6 +393,7 @@ func (l Label) Validate() error {
 	}
 	for _, f := range []struct{ field, value string }{
 		{"shipment ID", l.ShipmentID}, {"carrier code", l.CarrierCode}, {"carrier service", l.CarrierService},
+		{"request token", l.RequestToken}, {"rate ID", l.RateID},
 	} {
 		if err := checkText(f.field, f.value, maxTextLength, false); err != nil {
 			return err
@@ -489,4 +492,33 @@ func cloneOrder(o *Order) *Order {
 		c.Items[i].Personalizations = slices.Clone(c.Items[i].Personalizations)
 	}
 	return &c
+}
+
+// RecordSettlement implements SettlementStore.
+func (s *MemoryStore) RecordSettlement(ctx context.Context, rec SettlementRecord) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	if err := rec.Validate(); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := orderKey{rec.SellerID, rec.ReportID}
+	if _, ok := s.settled[k]; ok {
+		return false, nil
+	}
+	s.settled[k] = rec
+	return true, nil
+}
+
+// SettlementRecorded implements SettlementStore.
+func (s *MemoryStore) SettlementRecorded(ctx context.Context, sellerID, reportID string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.settled[orderKey{sellerID, reportID}]
+	return ok, nil
 }

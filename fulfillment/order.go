@@ -187,6 +187,9 @@ type Personalization struct {
 	Font     string
 	Color    string
 	Position string
+	// Option is the value the buyer chose for an option part, such as a
+	// thread colour or "Deboss"; empty for text parts.
+	Option string
 }
 
 // Item returns the order item with the given ID, or false.

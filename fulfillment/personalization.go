@@ -44,6 +44,9 @@ type CustomizationPart struct {
 	Font     string
 	Color    string
 	Position string
+	// Option is the chosen value of an option part, such as a thread
+	// colour; empty for text parts.
+	Option string
 }
 
 // ErrPersonalizationMismatch is matched by every *LinkError.
@@ -149,6 +152,7 @@ func LinkPersonalizations(ctx context.Context, sealer pii.Sealer, o *Order, cust
 					Font:        part.Font,
 					Color:       part.Color,
 					Position:    part.Position,
+					Option:      part.Option,
 				}
 				// A part may carry only options, such as a thread colour,
 				// and no text.
@@ -236,7 +240,7 @@ func checkUnitParts(parts []CustomizationPart) error {
 			return fmt.Errorf("names part %s twice", quoteSafe(p.Part))
 		}
 		seen[p.Part] = true
-		for _, v := range []struct{ field, value string }{{"font", p.Font}, {"color", p.Color}, {"position", p.Position}} {
+		for _, v := range []struct{ field, value string }{{"font", p.Font}, {"color", p.Color}, {"position", p.Position}, {"option", p.Option}} {
 			if err := checkText(v.field, v.value, maxPartLength, false); err != nil {
 				return fmt.Errorf("part %s: %w", quoteSafe(p.Part), err)
 			}

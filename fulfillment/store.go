@@ -17,6 +17,7 @@ type Store interface {
 	CursorStore
 	LabelStore
 	ShipmentStore
+	SettlementStore
 }
 
 // OrderStore keeps orders with their items and personalisation.
@@ -106,6 +107,10 @@ type Label struct {
 	IdempotencyKey string
 	Service        LabelService
 	State          LabelState
+	// RequestToken and RateID name the Shipping API v2 offer being bought,
+	// kept so that a retry repeats the same purchase request.
+	RequestToken string
+	RateID       string
 	// ShipmentID is Amazon's ID of the shipment the label belongs to.
 	ShipmentID     string
 	CarrierCode    string
@@ -189,6 +194,53 @@ const (
 	ShipmentConfirmed ShipmentState = "confirmed"
 	ShipmentFailed    ShipmentState = "failed"
 )
+
+// SettlementStore remembers which settlement reports were ingested, so
+// that each is handed to the ERP once.
+type SettlementStore interface {
+	// RecordSettlement records an ingested settlement report. It returns
+	// false, and changes nothing, when the report was recorded before.
+	RecordSettlement(ctx context.Context, s SettlementRecord) (bool, error)
+	// SettlementRecorded reports whether the seller's report was recorded.
+	SettlementRecorded(ctx context.Context, sellerID, reportID string) (bool, error)
+}
+
+// SettlementRecord is an ingested settlement report.
+type SettlementRecord struct {
+	SellerID string
+	ReportID string
+	// SettlementID, the dates, the total and the currency come from the
+	// report's summary line.
+	SettlementID string
+	StartDate    time.Time
+	EndDate      time.Time
+	DepositDate  time.Time
+	// TotalAmount is a decimal such as "1234.56".
+	TotalAmount string
+	Currency    string
+	// Rows counts the transaction rows handed to the ERP.
+	Rows       int
+	IngestedAt time.Time
+}
+
+// Validate checks the record's identifiers and counts.
+func (s SettlementRecord) Validate() error {
+	if err := checkID("seller ID", s.SellerID); err != nil {
+		return err
+	}
+	if err := checkText("report ID", s.ReportID, maxTextLength, true); err != nil {
+		return err
+	}
+	for _, f := range []struct{ field, value string }{{"settlement ID", s.SettlementID}, {"total amount", s.TotalAmount}, {"currency", s.Currency}} {
+		if err := checkText(f.field, f.value, maxTextLength, false); err != nil {
+			return err
+		}
+	}
+	if s.Rows < 0 {
+		return &ValidationError{Field: "rows", Value: fmt.Sprint(s.Rows), Reason: "must not be negative"}
+	}
+	return nil
+}
 
 // ConflictError reports orders that another writer changed since they were
 // read. Read them again, reapply the change and retry.

@@ -46,6 +46,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) fulfillment.Store) 
 		{"ReserveLabelConcurrent", testReserveLabelConcurrent},
 		{"SaveLabelRequiresReserve", testSaveLabelUnknown},
 		{"Shipments", testShipments},
+		{"SettlementsOnce", testSettlements},
 		{"CancelledContext", testCancelled},
 	}
 	for _, tc := range tests {
@@ -138,6 +139,9 @@ func newOrder(seller string) *fulfillment.Order {
 			OrderID: id, OrderItemID: custom.OrderItemID, SKU: custom.SKU, ASIN: custom.ASIN,
 			Unit: unit, Part: "Front/Initials", Text: fakeEnvelope(pii.KindPersonalization),
 			Font: "Serif", Color: f.RandomString([]string{"Gold", "Silver", "Blind"}), Position: "Emboss",
+		}, fulfillment.Personalization{
+			OrderID: id, OrderItemID: custom.OrderItemID, SKU: custom.SKU, ASIN: custom.ASIN,
+			Unit: unit, Part: "Thread", Option: f.RandomString([]string{"Red", "Natural", "Black"}),
 		})
 	}
 	o.Items = []fulfillment.OrderItem{plain, custom}
@@ -198,7 +202,7 @@ func diffOrder(got, want *fulfillment.Order) string {
 		for j := range wi.Personalizations {
 			gp, wp := gi.Personalizations[j], wi.Personalizations[j]
 			if gp.OrderID != wp.OrderID || gp.OrderItemID != wp.OrderItemID || gp.SKU != wp.SKU || gp.ASIN != wp.ASIN ||
-				gp.Unit != wp.Unit || gp.Part != wp.Part || gp.Font != wp.Font || gp.Color != wp.Color || gp.Position != wp.Position ||
+				gp.Unit != wp.Unit || gp.Part != wp.Part || gp.Font != wp.Font || gp.Color != wp.Color || gp.Position != wp.Position || gp.Option != wp.Option ||
 				!sameEnvelope(gp.Text, wp.Text) {
 				return fmt.Sprintf("item %d personalisation %d: got %+v, want %+v", i, j, gp, wp)
 			}
@@ -527,6 +531,8 @@ func testReserveLabel(t *testing.T, s fulfillment.Store) {
 	}
 
 	l.State = fulfillment.LabelPurchased
+	l.RequestToken = "amzn1.rq.123456789.1"
+	l.RateID = "rate-0001"
 	l.ShipmentID = "SHP-0001"
 	l.TrackingNumber = "1Z999AA10123456784"
 	l.CarrierCode = "UPS"
@@ -666,5 +672,33 @@ func testCancelled(t *testing.T, s fulfillment.Store) {
 	}
 	if _, err := s.Order(ctx, sellerA, "111-2223334-4445556"); !errors.Is(err, context.Canceled) {
 		t.Errorf("Order with a cancelled context: err = %v, want context.Canceled", err)
+	}
+}
+
+func testSettlements(t *testing.T, s fulfillment.Store) {
+	rec := fulfillment.SettlementRecord{
+		SellerID: sellerA, ReportID: "50012345678", SettlementID: "12345678901",
+		StartDate: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), EndDate: time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC),
+		TotalAmount: "1234.56", Currency: "USD", Rows: 42, IngestedAt: time.Date(2026, 11, 16, 8, 0, 0, 0, time.UTC),
+	}
+	if ok, err := s.SettlementRecorded(ctxT(t), sellerA, rec.ReportID); err != nil || ok {
+		t.Errorf("SettlementRecorded before recording = %v, %v; want false", ok, err)
+	}
+	if ok, err := s.RecordSettlement(ctxT(t), rec); err != nil || !ok {
+		t.Fatalf("first RecordSettlement = %v, %v; want true", ok, err)
+	}
+	if ok, err := s.RecordSettlement(ctxT(t), rec); err != nil || ok {
+		t.Errorf("second RecordSettlement = %v, %v; want false", ok, err)
+	}
+	if ok, err := s.SettlementRecorded(ctxT(t), sellerA, rec.ReportID); err != nil || !ok {
+		t.Errorf("SettlementRecorded after recording = %v, %v; want true", ok, err)
+	}
+	if ok, err := s.SettlementRecorded(ctxT(t), sellerB, rec.ReportID); err != nil || ok {
+		t.Errorf("SettlementRecorded of another seller = %v, %v; want false", ok, err)
+	}
+	bad := rec
+	bad.ReportID = ""
+	if _, err := s.RecordSettlement(ctxT(t), bad); err == nil {
+		t.Error("RecordSettlement without a report ID: no error")
 	}
 }

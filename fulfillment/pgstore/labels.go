@@ -48,11 +48,12 @@ ON CONFLICT (seller_id, marketplace_id) DO UPDATE SET
 }
 
 const labelColumns = `idempotency_key, seller_id, order_id, package_ref, service, state, shipment_id,
-	carrier_code, carrier_service, tracking_number, format, reserved_at, purchased_at`
+	carrier_code, carrier_service, tracking_number, format, reserved_at, purchased_at, request_token, rate_id`
 
 func labelArgs(l fulfillment.Label) []any {
 	return []any{l.IdempotencyKey, l.SellerID, l.OrderID, l.PackageRef, string(l.Service), string(l.State), l.ShipmentID,
-		l.CarrierCode, l.CarrierService, l.TrackingNumber, string(l.Format), nullTime(l.ReservedAt), nullTime(l.PurchasedAt)}
+		l.CarrierCode, l.CarrierService, l.TrackingNumber, string(l.Format), nullTime(l.ReservedAt), nullTime(l.PurchasedAt),
+		l.RequestToken, l.RateID}
 }
 
 func scanLabel(row pgx.Row) (fulfillment.Label, error) {
@@ -62,7 +63,7 @@ func scanLabel(row pgx.Row) (fulfillment.Label, error) {
 		reserved, purchased    *time.Time
 	)
 	err := row.Scan(&l.IdempotencyKey, &l.SellerID, &l.OrderID, &l.PackageRef, &service, &state, &l.ShipmentID,
-		&l.CarrierCode, &l.CarrierService, &l.TrackingNumber, &format, &reserved, &purchased)
+		&l.CarrierCode, &l.CarrierService, &l.TrackingNumber, &format, &reserved, &purchased, &l.RequestToken, &l.RateID)
 	l.Service, l.State, l.Format = fulfillment.LabelService(service), fulfillment.LabelState(state), fulfillment.LabelFormat(format)
 	l.ReservedAt, l.PurchasedAt = timeOrZero(reserved), timeOrZero(purchased)
 	return l, err
@@ -77,7 +78,7 @@ func (s *Store) ReserveLabel(ctx context.Context, l fulfillment.Label) (fulfillm
 	}
 	for {
 		got, err := scanLabel(s.pool.QueryRow(ctx, `INSERT INTO fulfillment_labels (`+labelColumns+`)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 ON CONFLICT (idempotency_key) DO NOTHING
 RETURNING `+labelColumns, labelArgs(l)...))
 		if err == nil {
@@ -103,7 +104,8 @@ func (s *Store) SaveLabel(ctx context.Context, l fulfillment.Label) error {
 	}
 	tag, err := s.pool.Exec(ctx, `UPDATE fulfillment_labels SET
 	seller_id = $2, order_id = $3, package_ref = $4, service = $5, state = $6, shipment_id = $7,
-	carrier_code = $8, carrier_service = $9, tracking_number = $10, format = $11, reserved_at = $12, purchased_at = $13
+	carrier_code = $8, carrier_service = $9, tracking_number = $10, format = $11, reserved_at = $12, purchased_at = $13,
+	request_token = $14, rate_id = $15
 WHERE idempotency_key = $1`, labelArgs(l)...)
 	if err != nil {
 		return s.queryError(ctx, "save label", err)
@@ -229,4 +231,35 @@ WHERE seller_id = $1 AND order_id = $2 ORDER BY length(package_ref), package_ref
 		return nil, s.queryError(ctx, "read shipments", err)
 	}
 	return out, nil
+}
+
+// RecordSettlement implements fulfillment.SettlementStore.
+func (s *Store) RecordSettlement(ctx context.Context, rec fulfillment.SettlementRecord) (bool, error) {
+	if err := rec.Validate(); err != nil {
+		return false, err
+	}
+	ingested := rec.IngestedAt
+	if ingested.IsZero() {
+		ingested = time.Now()
+	}
+	tag, err := s.pool.Exec(ctx, `INSERT INTO fulfillment_settlements
+	(seller_id, report_id, settlement_id, start_date, end_date, deposit_date, total_amount, currency, rows, ingested_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (seller_id, report_id) DO NOTHING`,
+		rec.SellerID, rec.ReportID, rec.SettlementID, nullTime(rec.StartDate), nullTime(rec.EndDate), nullTime(rec.DepositDate),
+		rec.TotalAmount, rec.Currency, rec.Rows, ingested.UTC())
+	if err != nil {
+		return false, s.queryError(ctx, "record settlement", err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// SettlementRecorded implements fulfillment.SettlementStore.
+func (s *Store) SettlementRecorded(ctx context.Context, sellerID, reportID string) (bool, error) {
+	var ok bool
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM fulfillment_settlements WHERE seller_id = $1 AND report_id = $2)`, sellerID, reportID).Scan(&ok)
+	if err != nil {
+		return false, s.queryError(ctx, "read settlement", err)
+	}
+	return ok, nil
 }

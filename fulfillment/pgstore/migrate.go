@@ -86,6 +86,7 @@ CREATE TABLE fulfillment_personalizations (
 	font          text    NOT NULL,
 	color         text    NOT NULL,
 	placement     text    NOT NULL,
+	option_value  text    NOT NULL,
 	PRIMARY KEY (seller_id, order_id, order_item_id, unit, part),
 	FOREIGN KEY (seller_id, order_id, order_item_id) REFERENCES fulfillment_order_items ON DELETE CASCADE
 );
@@ -105,6 +106,8 @@ CREATE TABLE fulfillment_labels (
 	package_ref     text        NOT NULL,
 	service         text        NOT NULL,
 	state           text        NOT NULL,
+	request_token   text        NOT NULL,
+	rate_id         text        NOT NULL,
 	shipment_id     text        NOT NULL,
 	carrier_code    text        NOT NULL,
 	carrier_service text        NOT NULL,
@@ -133,6 +136,20 @@ CREATE TABLE fulfillment_shipments (
 	error_code       text        NOT NULL,
 	confirmed_at     timestamptz,
 	PRIMARY KEY (seller_id, order_id, package_ref)
+);
+
+CREATE TABLE fulfillment_settlements (
+	seller_id     text        NOT NULL,
+	report_id     text        NOT NULL,
+	settlement_id text        NOT NULL,
+	start_date    timestamptz,
+	end_date      timestamptz,
+	deposit_date  timestamptz,
+	total_amount  text        NOT NULL,
+	currency      text        NOT NULL,
+	rows          integer     NOT NULL,
+	ingested_at   timestamptz NOT NULL,
+	PRIMARY KEY (seller_id, report_id)
 );
 `,
 }

@@ -211,7 +211,7 @@ WHERE (seller_id, order_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, 
 					return fmt.Errorf("pgstore: encode personalisation of order %s item %s unit %d: %w", o.OrderID, it.OrderItemID, p.Unit, err)
 				}
 				personalizations = append(personalizations, []any{
-					o.SellerID, o.OrderID, it.OrderItemID, p.Unit, p.Part, ppos, p.SKU, p.ASIN, byteaArg(text), p.Font, p.Color, p.Position,
+					o.SellerID, o.OrderID, it.OrderItemID, p.Unit, p.Part, ppos, p.SKU, p.ASIN, byteaArg(text), p.Font, p.Color, p.Position, p.Option,
 				})
 			}
 		}
@@ -227,7 +227,7 @@ WHERE (seller_id, order_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, 
 	}
 	if len(personalizations) > 0 {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"fulfillment_personalizations"}, []string{
-			"seller_id", "order_id", "order_item_id", "unit", "part", "position", "sku", "asin", "text", "font", "color", "placement",
+			"seller_id", "order_id", "order_item_id", "unit", "part", "position", "sku", "asin", "text", "font", "color", "placement", "option_value",
 		}, pgx.CopyFromRows(personalizations)); err != nil {
 			return err
 		}
@@ -322,7 +322,7 @@ FROM fulfillment_order_items WHERE seller_id = $1 AND order_id = $2 ORDER BY pos
 		return err
 	}
 
-	rows, err = tx.Query(ctx, `SELECT order_item_id, unit, part, sku, asin, text, font, color, placement
+	rows, err = tx.Query(ctx, `SELECT order_item_id, unit, part, sku, asin, text, font, color, placement, option_value
 FROM fulfillment_personalizations WHERE seller_id = $1 AND order_id = $2 ORDER BY order_item_id, position`, o.SellerID, o.OrderID)
 	if err != nil {
 		return err
@@ -330,7 +330,7 @@ FROM fulfillment_personalizations WHERE seller_id = $1 AND order_id = $2 ORDER B
 	for rows.Next() {
 		p := fulfillment.Personalization{OrderID: o.OrderID}
 		var text []byte
-		if err := rows.Scan(&p.OrderItemID, &p.Unit, &p.Part, &p.SKU, &p.ASIN, &text, &p.Font, &p.Color, &p.Position); err != nil {
+		if err := rows.Scan(&p.OrderItemID, &p.Unit, &p.Part, &p.SKU, &p.ASIN, &text, &p.Font, &p.Color, &p.Position, &p.Option); err != nil {
 			return err
 		}
 		if p.Text, err = decodeEnvelope(text); err != nil {

@@ -1,0 +1,259 @@
+package fulfillment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/hidemont/spkit/spapi"
+	"github.com/hidemont/spkit/spapi/mfn"
+)
+
+// mfnAPI is the part of Merchant Fulfillment that Labels uses.
+type mfnAPI interface {
+	eligible(ctx context.Context, sellerID, marketplaceID string, body *mfn.EligibleServicesRequest) (*mfn.EligibleServices, error)
+	create(ctx context.Context, sellerID, marketplaceID string, body *mfn.CreateShipmentRequest) (*mfn.Shipment, error)
+	get(ctx context.Context, sellerID, marketplaceID, shipmentID string) (*mfn.Shipment, error)
+}
+
+// merchantFulfillment calls Merchant Fulfillment through the mfn package.
+type merchantFulfillment struct {
+	client *spapi.Client
+}
+
+func (m *merchantFulfillment) mfnClient(sellerID, marketplaceID string) (*mfn.Client, error) {
+	region, err := spapi.MarketplaceRegion(marketplaceID)
+	if err != nil {
+		return nil, err
+	}
+	return mfn.New(m.client, sellerID, region), nil
+}
+
+func (m *merchantFulfillment) eligible(ctx context.Context, sellerID, marketplaceID string, body *mfn.EligibleServicesRequest) (*mfn.EligibleServices, error) {
+	c, err := m.mfnClient(sellerID, marketplaceID)
+	if err != nil {
+		return nil, err
+	}
+	return c.GetEligibleShipmentServices(ctx, *body)
+}
+
+// create sends createShipment. It has no idempotency key, so it is never
+// retried: a retry after a lost response could buy a second label.
+func (m *merchantFulfillment) create(ctx context.Context, sellerID, marketplaceID string, body *mfn.CreateShipmentRequest) (*mfn.Shipment, error) {
+	c, err := m.mfnClient(sellerID, marketplaceID)
+	if err != nil {
+		return nil, err
+	}
+	return c.CreateShipment(ctx, *body)
+}
+
+func (m *merchantFulfillment) get(ctx context.Context, sellerID, marketplaceID, shipmentID string) (*mfn.Shipment, error) {
+	c, err := m.mfnClient(sellerID, marketplaceID)
+	if err != nil {
+		return nil, err
+	}
+	return c.GetShipment(ctx, shipmentID)
+}
+
+// UncertainPurchaseError reports a Merchant Fulfillment purchase whose
+// outcome was not recorded: the process stopped or the store failed after
+// createShipment was sent. Merchant Fulfillment has no idempotency key and
+// no way to list an order's shipments, so Labels does not buy again. Look
+// the shipment up in Seller Central, then call Labels.Resolve with its ID,
+// or Labels.Abandon when no label was bought.
+type UncertainPurchaseError struct {
+	OrderID        string
+	PackageRef     string
+	IdempotencyKey string
+}
+
+func (e *UncertainPurchaseError) Error() string {
+	return fmt.Sprintf("fulfillment: the Merchant Fulfillment label of order %s package %s may have been bought already (its outcome was not recorded); check the order's shipments in Seller Central, then call Resolve with the shipment ID or Abandon", e.OrderID, e.PackageRef)
+}
+
+// mfnAttempted marks a Merchant Fulfillment label whose createShipment was
+// sent; it is stored as the label's rate ID together with the service ID.
+const mfnAttempted = "mfn-sent:"
+
+// buyMFN buys, or resumes buying, a label through Merchant Fulfillment. It
+// checks for an existing shipment first: a label with a shipment ID is read
+// back with getShipment, and a label whose createShipment was sent without
+// a recorded result is not bought again.
+func (l *Labels) buyMFN(ctx context.Context, req LabelRequest, label Label) (*PurchasedLabel, error) {
+	if label.ShipmentID != "" {
+		return l.mfnExisting(ctx, req.MarketplaceID, label)
+	}
+	if len(label.RateID) > len(mfnAttempted) && label.RateID[:len(mfnAttempted)] == mfnAttempted {
+		return nil, &UncertainPurchaseError{OrderID: req.OrderID, PackageRef: req.PackageRef, IdempotencyKey: label.IdempotencyKey}
+	}
+
+	details := mfnDetails(req)
+	services, err := l.mfn.eligible(ctx, req.SellerID, req.MarketplaceID, &mfn.EligibleServicesRequest{ShipmentRequestDetails: details})
+	if err != nil {
+		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: get eligible services: %w", req.OrderID, req.PackageRef, err)
+	}
+	svc, err := chooseService(services.ShippingServiceList, req)
+	if err != nil {
+		return nil, err
+	}
+
+	// Record that createShipment is about to be sent, so that a retry
+	// after a lost response does not buy a second label.
+	label.RateID = mfnAttempted + svc.ShippingServiceID
+	label.CarrierCode, label.CarrierService = svc.CarrierName, svc.ShippingServiceName
+	if err := l.cfg.Store.SaveLabel(ctx, label); err != nil {
+		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: record the attempt: %w", req.OrderID, req.PackageRef, err)
+	}
+	sh, err := l.mfn.create(ctx, req.SellerID, req.MarketplaceID, &mfn.CreateShipmentRequest{
+		ShipmentRequestDetails: details,
+		ShippingServiceID:      svc.ShippingServiceID,
+		ShippingServiceOfferID: svc.ShippingServiceOfferID,
+	})
+	if err != nil {
+		var apiErr *spapi.Error
+		if errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && apiErr.StatusCode != http.StatusTooManyRequests {
+			// Amazon rejected the request, so nothing was bought: allow a
+			// new attempt.
+			label.RateID = ""
+			if serr := l.cfg.Store.SaveLabel(ctx, label); serr != nil {
+				return nil, errors.Join(err, serr)
+			}
+		}
+		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: create shipment: %w", req.OrderID, req.PackageRef, err)
+	}
+	return l.recordMFN(ctx, label, sh)
+}
+
+// mfnExisting reads back a shipment bought earlier.
+func (l *Labels) mfnExisting(ctx context.Context, marketplaceID string, label Label) (*PurchasedLabel, error) {
+	sh, err := l.mfn.get(ctx, label.SellerID, marketplaceID, label.ShipmentID)
+	if err != nil {
+		return nil, fmt.Errorf("fulfillment: label for order %s package %s: get shipment %s: %w", label.OrderID, label.PackageRef, label.ShipmentID, err)
+	}
+	return l.recordMFN(ctx, label, sh)
+}
+
+func (l *Labels) recordMFN(ctx context.Context, label Label, sh *mfn.Shipment) (*PurchasedLabel, error) {
+	doc, err := mfn.DecodeLabel(sh.Label.FileContents)
+	if err != nil {
+		return nil, fmt.Errorf("fulfillment: label for order %s package %s: decode: %w", label.OrderID, label.PackageRef, err)
+	}
+	format := mfnFormat(sh.Label.FileContents.FileType, label.Format)
+	if err := checkLabelFormat(doc, format); err != nil {
+		return nil, fmt.Errorf("fulfillment: label for order %s package %s: %w", label.OrderID, label.PackageRef, err)
+	}
+
+	if label.State != LabelPurchased || label.ShipmentID != sh.ShipmentID {
+		label.State = LabelPurchased
+		label.ShipmentID = sh.ShipmentID
+		label.TrackingNumber = sh.TrackingID
+		label.Format = format
+		label.PurchasedAt = l.cfg.Now().UTC()
+		if err := l.cfg.Store.SaveLabel(ctx, label); err != nil {
+			return nil, fmt.Errorf("fulfillment: label for order %s package %s bought as shipment %s, but recording it failed (call Resolve with that shipment ID): %w", label.OrderID, label.PackageRef, sh.ShipmentID, err)
+		}
+	}
+	return &PurchasedLabel{Label: label, Document: doc}, nil
+}
+
+// Resolve records the Merchant Fulfillment shipment of a label whose
+// purchase outcome was not recorded (see UncertainPurchaseError), after
+// checking it with getShipment, and returns the label.
+func (l *Labels) Resolve(ctx context.Context, idempotencyKey, marketplaceID, shipmentID string) (*PurchasedLabel, error) {
+	label, err := l.cfg.Store.Label(ctx, idempotencyKey)
+	if err != nil {
+		return nil, fmt.Errorf("fulfillment: resolve label: %w", err)
+	}
+	if label.Service != ServiceMerchantFulfillment {
+		return nil, &ValidationError{Field: "label service", Value: quoteSafe(string(label.Service)), Reason: "is not merchant_fulfillment; Shipping API v2 purchases recover by buying again"}
+	}
+	if err := checkText("shipment ID", shipmentID, maxTextLength, true); err != nil {
+		return nil, err
+	}
+	sh, err := l.mfn.get(ctx, label.SellerID, marketplaceID, shipmentID)
+	if err != nil {
+		return nil, fmt.Errorf("fulfillment: resolve label of order %s: get shipment %s: %w", label.OrderID, shipmentID, err)
+	}
+	if sh.AmazonOrderID != "" && sh.AmazonOrderID != label.OrderID {
+		return nil, &ValidationError{Field: "shipment ID", Value: quoteSafe(shipmentID), Reason: "belongs to order " + sh.AmazonOrderID + ", not " + label.OrderID}
+	}
+	return l.recordMFN(ctx, label, sh)
+}
+
+// Abandon marks a label whose purchase outcome was not recorded as
+// cancelled, after the seller checked that no label was bought. The
+// package then needs a new package reference for a new label.
+func (l *Labels) Abandon(ctx context.Context, idempotencyKey string) error {
+	label, err := l.cfg.Store.Label(ctx, idempotencyKey)
+	if err != nil {
+		return fmt.Errorf("fulfillment: abandon label: %w", err)
+	}
+	if label.State == LabelPurchased {
+		return &ValidationError{Field: "label state", Value: quoteSafe(string(label.State)), Reason: "is purchased; cancel the shipment with Amazon instead"}
+	}
+	label.State = LabelCancelled
+	return l.cfg.Store.SaveLabel(ctx, label)
+}
+
+func mfnDetails(req LabelRequest) mfn.ShipmentRequestDetails {
+	p := req.Package
+	items := make([]mfn.Item, len(p.Items))
+	for i, it := range p.Items {
+		items[i] = mfn.Item{OrderItemID: it.OrderItemID, Quantity: it.Quantity}
+	}
+	f := req.ShipFrom
+	return mfn.ShipmentRequestDetails{
+		AmazonOrderID: req.OrderID,
+		ItemList:      items,
+		ShipFromAddress: mfn.Address{
+			Name: f.Name, AddressLine1: f.AddressLine1, AddressLine2: f.AddressLine2, City: f.City,
+			StateOrProvinceCode: f.StateOrRegion, PostalCode: f.PostalCode, CountryCode: f.CountryCode,
+			Email: f.Email, Phone: f.Phone,
+		},
+		PackageDimensions: mfn.PackageDimensions{Length: p.Length, Width: p.Width, Height: p.Height, Unit: mfn.UnitCentimeters},
+		Weight:            mfn.Weight{Value: p.Weight, Unit: mfn.UnitGrams},
+		ShipDate:          FormatTime(req.ShipDate),
+		ShippingServiceOptions: mfn.ShippingServiceOptions{
+			DeliveryExperience: "DeliveryConfirmationWithoutSignature",
+			LabelFormat:        string(req.Format),
+		},
+	}
+}
+
+// chooseService picks the service of req.ServiceID, or the cheapest.
+func chooseService(services []mfn.ShippingService, req LabelRequest) (mfn.ShippingService, error) {
+	var best mfn.ShippingService
+	found := false
+	for _, s := range services {
+		if s.RequiresAdditionalSellerInputs {
+			continue
+		}
+		if req.ServiceID != "" {
+			if s.ShippingServiceID == req.ServiceID {
+				return s, nil
+			}
+			continue
+		}
+		if !found || s.Rate.Amount < best.Rate.Amount {
+			best, found = s, true
+		}
+	}
+	if !found {
+		return best, fmt.Errorf("%w: order %s package %s, service %q, %d services", ErrNoRate, req.OrderID, req.PackageRef, req.ServiceID, len(services))
+	}
+	return best, nil
+}
+
+// mfnFormat maps a Merchant Fulfillment file type onto a label format.
+func mfnFormat(fileType string, requested LabelFormat) LabelFormat {
+	switch fileType {
+	case "application/pdf":
+		return LabelPDF
+	case "image/png":
+		return LabelPNG
+	case "application/zpl":
+		return LabelZPL
+	}
+	return requested
+}
