@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,13 +17,16 @@ import (
 	"github.com/hidemont/spkit/fulfillment"
 	"github.com/hidemont/spkit/pii"
 	"github.com/hidemont/spkit/retention"
+	"github.com/hidemont/spkit/spapi"
+	"github.com/hidemont/spkit/spapi/orders"
 	"github.com/hidemont/spkit/spapi/reports"
 	"github.com/hidemont/spkit/spapi/spapitest"
 )
 
 // summary counts what a run did; it is printed as the closing table.
 type summary struct {
-	orders, withheld, personalizations int
+	orders, personalizations           int
+	buyerData                          map[fulfillment.BuyerDataStatus]int
 	labels, shipments                  int
 	stockUpdated, pricesUpdated        int
 	settlementRows                     int
@@ -52,7 +56,7 @@ func runSteps(ctx context.Context, s *stack, opts options, out io.Writer) (*summ
 	}
 	ctx = pii.WithActor(ctx, pii.Actor{UserID: "svc:orderflow"})
 
-	var sum summary
+	sum := summary{buyerData: map[fulfillment.BuyerDataStatus]int{}}
 	steps := []struct {
 		name string
 		fn   func(context.Context, *stack, io.Writer, *summary) error
@@ -124,9 +128,7 @@ func syncOrders(ctx context.Context, s *stack, out io.Writer, sum *summary) erro
 				return err
 			}
 			sum.orders++
-			if o.BuyerData != fulfillment.BuyerDataAvailable {
-				sum.withheld++
-			}
+			sum.buyerData[o.BuyerData]++
 			buckets[o.SellerID+"/"+o.Bucket] = true
 			for _, it := range o.Items {
 				sum.personalizations += len(it.Personalizations)
@@ -405,6 +407,8 @@ func ingestSettlements(ctx context.Context, s *stack, out io.Writer, sum *summar
 }
 
 // purge moves the clock forward by days and runs the retention runner once.
+// Before that it copies the sealed buyer name of a shipped order, as a backup
+// would, and afterwards proves that the copy no longer opens.
 func purge(days int) func(context.Context, *stack, io.Writer, *summary) error {
 	return func(ctx context.Context, s *stack, out io.Writer, sum *summary) error {
 		runner, err := retention.NewRunner(retention.Config{
@@ -420,6 +424,11 @@ func purge(days int) func(context.Context, *stack, io.Writer, *summary) error {
 		}
 		fmt.Fprintf(out, "      dry run: %d buyer PII records due within %d days\n", plan.Total(retention.ClassBuyerPII), days)
 
+		backup, err := takeBackup(ctx, s)
+		if err != nil {
+			return err
+		}
+
 		s.clock.Advance(time.Duration(days) * 24 * time.Hour)
 		rep, err := runner.RunOnce(ctx)
 		if err != nil {
@@ -431,25 +440,47 @@ func purge(days int) func(context.Context, *stack, io.Writer, *summary) error {
 		sum.shredded = len(rep.Shredded)
 		fmt.Fprintf(out, "      clock moved to %s: %d records purged, %d bucket keys shredded\n",
 			s.clock.Now().Format(time.DateOnly), sum.purged, sum.shredded)
-		if err := checkShredded(ctx, s, rep.Shredded); err != nil {
-			return err
+
+		if backup != nil {
+			if _, err := pii.Open[pii.BuyerName](ctx, s.keyring, backup.binding, backup.env); err == nil {
+				return errors.New("a backup copy of shipped buyer data still opens after the purge")
+			}
+			fmt.Fprintln(out, "      a backup copy of a shipped order's buyer name no longer opens: its bucket key is gone")
 		}
 		return nil
 	}
 }
 
-// checkShredded proves that data sealed under a shredded bucket can no longer
-// be opened, as a backup of it would be.
-func checkShredded(ctx context.Context, s *stack, shredded []retention.BucketRef) error {
-	if len(shredded) == 0 {
-		return nil
+// backupCopy is a sealed value copied out of the order store, as a database
+// backup holds it.
+type backupCopy struct {
+	binding pii.Binding
+	env     pii.Envelope
+}
+
+// takeBackup copies the sealed buyer name of the first shipped order and
+// checks that it opens now.
+func takeBackup(ctx context.Context, s *stack) (*backupCopy, error) {
+	for _, sd := range s.dataset.Sellers {
+		for _, o := range sd.Orders {
+			stored, err := s.orders.Order(ctx, sd.ID, o.ID)
+			if errors.Is(err, fulfillment.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if stored.ShippedAt.IsZero() || stored.Buyer.Name.IsZero() {
+				continue
+			}
+			b := fulfillment.BuyerBinding(stored.SellerID, stored.OrderID, fulfillment.ColumnBuyerName)
+			if _, err := pii.Open[pii.BuyerName](ctx, s.keyring, b, stored.Buyer.Name); err != nil {
+				return nil, fmt.Errorf("open buyer name of order %s before the purge: %w", stored.OrderID, err)
+			}
+			return &backupCopy{binding: b, env: stored.Buyer.Name}, nil
+		}
 	}
-	ref := shredded[0]
-	b := pii.Binding{Seller: ref.SellerID, Table: "backup_probe", Column: "probe", RowID: "1"}
-	if _, err := s.keyring.Open(ctx, ref.Bucket, b, []byte{1, 0, 0, 0, 1}); err == nil {
-		return fmt.Errorf("bucket %s of seller %s still opens after shredding", ref.Bucket, ref.SellerID)
-	}
-	return nil
+	return nil, nil
 }
 
 // orderPurger clears the sealed buyer data of purged orders from the order
@@ -499,14 +530,73 @@ func verifyAudit(ctx context.Context, s *stack, out io.Writer, sum *summary) err
 	return nil
 }
 
+// checkSandbox replays Amazon's static sandbox examples of the Orders API
+// through the typed client: a fake server answers each request that matches
+// an example with the example's response, and the client must build that
+// request and decode that response.
 func checkSandbox(ctx context.Context, s *stack, out io.Writer, sum *summary) error {
-	vectors, err := spapitest.SandboxVectors()
+	const seller = "ASANDBOXSELLER"
+	srv := spapitest.New(spapitest.Options{})
+	defer srv.Close()
+	srv.AddSeller(spapitest.Seller{ID: seller})
+	srv.EnableSandbox()
+	cfg := srv.ClientConfig(seller)
+	cfg.AppName = "spkit-orderflow"
+	api, err := spapi.New(cfg)
 	if err != nil {
 		return err
 	}
-	sum.sandboxTotal = len(vectors)
-	sum.sandboxPassed = len(vectors)
-	fmt.Fprintf(out, "      %d sandbox examples available\n", len(vectors))
+	client := orders.New(api, seller, spapi.NorthAmerica)
+
+	check := func(v spapitest.Vector, err error) {
+		sum.sandboxTotal++
+		var apiErr *spapi.Error
+		switch {
+		case v.Status < 300 && err == nil:
+			sum.sandboxPassed++
+		case v.Status >= 300 && errors.As(err, &apiErr) && apiErr.StatusCode == v.Status:
+			sum.sandboxPassed++
+		default:
+			fmt.Fprintf(out, "      example %s of %s: got %v, want status %d\n", v.Name, v.Operation, err, v.Status)
+		}
+	}
+	for _, v := range spapitest.SandboxVectorsFor("orders20260101.getOrder") {
+		var id string
+		var included []string
+		if err := vectorParam(v, "orderId", &id); err != nil {
+			return err
+		}
+		if err := vectorParam(v, "includedData", &included); err != nil {
+			return err
+		}
+		_, err := client.GetOrder(ctx, id, included...)
+		check(v, err)
+	}
+	for _, v := range spapitest.SandboxVectorsFor("orders.getOrderItems") {
+		var id string
+		if err := vectorParam(v, "orderId", &id); err != nil {
+			return err
+		}
+		_, err := client.GetOrderItemsV0(ctx, id, false)
+		check(v, err)
+	}
+	fmt.Fprintf(out, "      %d of %d Orders API sandbox examples built and decoded\n", sum.sandboxPassed, sum.sandboxTotal)
+	if sum.sandboxPassed != sum.sandboxTotal {
+		return fmt.Errorf("%d sandbox examples failed", sum.sandboxTotal-sum.sandboxPassed)
+	}
+	return nil
+}
+
+// vectorParam decodes a sandbox example's parameter into v; an absent
+// parameter leaves v unchanged.
+func vectorParam(v spapitest.Vector, name string, into any) error {
+	p, ok := v.Parameters[name]
+	if !ok || !p.HasValue() {
+		return nil
+	}
+	if err := json.Unmarshal(p.Value, into); err != nil {
+		return fmt.Errorf("sandbox example %s: parameter %s: %w", v.Name, name, err)
+	}
 	return nil
 }
 
@@ -516,7 +606,10 @@ func printSummary(out io.Writer, sum *summary, elapsed time.Duration) {
 		value string
 	}{
 		{"orders synced", strconv.Itoa(sum.orders)},
-		{"orders without buyer data", strconv.Itoa(sum.withheld)},
+		{"  with buyer data sealed", strconv.Itoa(sum.buyerData[fulfillment.BuyerDataAvailable])},
+		{"  none from Amazon", strconv.Itoa(sum.buyerData[fulfillment.BuyerDataNotProvided])},
+		{"  withheld (no role)", strconv.Itoa(sum.buyerData[fulfillment.BuyerDataWithheld])},
+		{"  past retention at sync", strconv.Itoa(sum.buyerData[fulfillment.BuyerDataPurged])},
 		{"personalisations linked", strconv.Itoa(sum.personalizations)},
 		{"labels bought", strconv.Itoa(sum.labels)},
 		{"shipments confirmed", strconv.Itoa(sum.shipments)},
@@ -527,6 +620,7 @@ func printSummary(out io.Writer, sum *summary, elapsed time.Duration) {
 		{"records purged", strconv.Itoa(sum.purged)},
 		{"bucket keys shredded", strconv.Itoa(sum.shredded)},
 		{"audit entries verified", fmt.Sprintf("%d of %d", sum.auditVerified, sum.auditEntries)},
+		{"sandbox examples passed", fmt.Sprintf("%d of %d", sum.sandboxPassed, sum.sandboxTotal)},
 		{"Vault (KEK) calls", strconv.FormatInt(sum.vaultCalls, 10)},
 		{"elapsed", elapsed.Round(time.Millisecond).String()},
 	}

@@ -148,4 +148,3 @@ func TestFlagsRejectBadValues(t *testing.T) {
 		t.Errorf("parseFlags(-h) = %v, want flag.ErrHelp", err)
 	}
 }
-
