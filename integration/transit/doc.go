@@ -7,9 +7,11 @@
 // Transit Factory over logical.InmemStorage). The HTTP layer in this package
 // stands in for Vault's core: it maps /v1/<mount>/... requests to logical
 // requests, checks X-Vault-Token, keeps the mounts of each namespace
-// (X-Vault-Namespace) apart with their own storage, and answers with Vault's
-// status codes and bodies: the response envelope with request_id and data,
-// {"errors":[...]} for failures, 204 for empty responses.
+// (X-Vault-Namespace) apart with their own storage, and responds with
+// Vault's status codes and bodies: the response envelope with request_id and
+// data, {"errors":[...]} for failures, 204 for empty responses. It also
+// serves sys/health, sys/seal-status, sys/mounts (type "transit" only) and
+// sys/namespaces.
 //
 // # Starting it in a test
 //
@@ -55,10 +57,12 @@
 //
 // # What it does not do
 //
-// There are no policies: every valid token may call every path. Leases,
-// response wrapping, audit devices, plugins other than Transit and namespaces
-// given in the request path (rather than X-Vault-Namespace) are not
-// supported.
+// There are no policies: a valid token may call every path of its namespace
+// and those below it. Leases, response wrapping, audit devices, plugins
+// other than Transit and namespaces given in the request path (rather than
+// X-Vault-Namespace) are not supported. Transit's periodic work, such as
+// rotation by auto_rotate_period, never runs. A request to a namespace that
+// does not exist gets 404.
 //
 // # License
 //
