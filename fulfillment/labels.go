@@ -2,14 +2,17 @@ package fulfillment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/hidemont/spkit/audit"
 	"github.com/hidemont/spkit/pii"
 	"github.com/hidemont/spkit/spapi"
+	"github.com/hidemont/spkit/spapi/mfn"
 )
 
 // DefaultLabelsActor is the audit actor of label purchases when the context
@@ -161,6 +164,13 @@ func (r *LabelRequest) validate() error {
 	}
 	if !isCountryCode(f.CountryCode) {
 		return &ValidationError{Field: "ship-from country code", Value: quoteSafe(f.CountryCode), Reason: "must be two upper-case letters (ISO 3166-1 alpha-2), such as US or GB"}
+	}
+	// Amazon answers a bare InvalidInput for codes such as UK; the mfn
+	// package checks them against ISO 3166-1, and for Merchant Fulfillment
+	// the whole request.
+	var mv *mfn.ValidationError
+	if err := mfnDetails(*r).Validate(); errors.As(err, &mv) && (r.Service == ServiceMerchantFulfillment || strings.HasSuffix(mv.Field, ".CountryCode")) {
+		return &ValidationError{Field: mv.Field, Value: quoteSafe(mv.Value), Reason: mv.Reason}
 	}
 	p := r.Package
 	for _, d := range []struct {
