@@ -2,6 +2,7 @@ package spapi
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -56,6 +57,9 @@ func (l *LocalLimiter) Wait(ctx context.Context, key LimitKey, plan Plan) error 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if !plan.Valid() {
+		return fmt.Errorf("spapi: %s: invalid plan {Rate: %v, Burst: %d}: %w", key.Operation, plan.Rate, plan.Burst, ErrInvalidRequest)
+	}
 	return waitBucket(ctx, l.bucket(key, plan))
 }
 
@@ -86,7 +90,7 @@ func (l *LocalLimiter) bucket(key LimitKey, plan Plan) *rate.Limiter {
 func waitBucket(ctx context.Context, b *rate.Limiter) error {
 	r := b.Reserve()
 	if !r.OK() {
-		// Reserve fails only for a burst of zero, which plan validation rules out.
+		// Reserve fails only for a burst of zero, which Wait rules out.
 		return ErrInvalidRequest
 	}
 	delay := r.Delay()

@@ -415,3 +415,13 @@ func TestNewRedisLimiterValidates(t *testing.T) {
 		t.Errorf("zero plan: error = %v, want ErrInvalidRequest", err)
 	}
 }
+
+func TestLocalLimiterRejectsInvalidPlan(t *testing.T) {
+	t.Parallel()
+	l := spapi.NewLocalLimiter()
+	for _, p := range []spapi.Plan{{}, {Rate: 1}, {Burst: 1}, {Rate: -1, Burst: 1}} {
+		if err := l.Wait(context.Background(), limitKey, p); !errors.Is(err, spapi.ErrInvalidRequest) {
+			t.Errorf("plan %+v: error = %v, want ErrInvalidRequest", p, err)
+		}
+	}
+}
