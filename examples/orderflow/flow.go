@@ -25,15 +25,15 @@ import (
 
 // summary counts what a run did; it is printed as the closing table.
 type summary struct {
-	orders, personalizations           int
-	buyerData                          map[fulfillment.BuyerDataStatus]int
-	labels, shipments                  int
-	stockUpdated, pricesUpdated        int
-	settlementRows                     int
-	buckets, purged, shredded          int
-	auditEntries, auditVerified        int
-	vaultCalls                         int64
-	sandboxPassed, sandboxTotal        int
+	orders, personalizations    int
+	buyerData                   map[fulfillment.BuyerDataStatus]int
+	labels, shipments           int
+	stockUpdated, pricesUpdated int
+	settlementRows              int
+	buckets, purged, shredded   int
+	auditEntries, auditVerified int
+	vaultCalls                  int64
+	sandboxPassed, sandboxTotal int
 }
 
 // run executes the whole flow and writes progress and the summary to out.
