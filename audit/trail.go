@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -155,6 +156,7 @@ type Trail struct {
 	alerts      chan Alert
 	workers     sync.WaitGroup
 
+	inflight      atomic.Int64 // Record calls past validation
 	droppedAlerts atomic.Uint64
 	metrics       *metrics
 }
@@ -215,6 +217,8 @@ func (t *Trail) Record(ctx context.Context, e Event) error {
 		return ErrClosed
 	default:
 	}
+	t.inflight.Add(1)
+	defer t.inflight.Add(-1)
 	r := requestPool.Get().(*request)
 	r.entry = entry
 	timer := time.NewTimer(t.cfg.WriteTimeout)
@@ -342,6 +346,12 @@ func (t *Trail) runCommitter() {
 		case <-t.stop:
 			t.failQueued()
 			return
+		}
+		// When other callers are waiting, those woken by the last batch are
+		// about to queue again; yielding once lets them join this batch
+		// instead of each starting its own.
+		if t.inflight.Load() > 1 {
+			runtime.Gosched()
 		}
 	fill:
 		for len(batch) < t.cfg.MaxBatch {

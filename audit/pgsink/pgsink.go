@@ -5,15 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/hidemont/spkit/audit"
 	"github.com/hidemont/spkit/pii"
 )
 
-// DB is the part of *pgxpool.Pool that the sink uses.
+// DB is the part of *pgxpool.Pool that Migrate uses.
 type DB interface {
 	Begin(ctx context.Context) (pgx.Tx, error)
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
@@ -24,62 +26,110 @@ type DB interface {
 // Sink is an audit.Sink that stores entries in PostgreSQL. Several processes
 // may append to one database at once and still form a single chain: each
 // append locks the single chain-head row (SELECT ... FOR UPDATE), chains its
-// entries after it, copies them in and moves the head, all in one
+// entries after it, inserts them and moves the head, all in one
 // transaction. A Sink is safe for concurrent use.
 type Sink struct {
-	db DB
+	pool *pgxpool.Pool
 }
 
-// New returns a sink over db. Run Migrate once before the first append.
-func New(db DB) *Sink { return &Sink{db: db} }
+// New returns a sink over pool. Run Migrate once before the first append.
+func New(pool *pgxpool.Pool) *Sink { return &Sink{pool: pool} }
 
-var columns = []string{
-	"seq", "time", "actor", "source", "action", "outcome", "reason", "seller_id",
-	"order_id", "bucket", "purpose", "kind", "count", "key_id", "prev", "mac",
-}
+// insertEntries inserts one row per element of the parallel arrays.
+const insertEntries = `INSERT INTO spkit_audit_entries
+	(seq, time, actor, source, action, outcome, reason, seller_id, order_id, bucket, purpose, kind, count, key_id, prev, mac)
+	SELECT * FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::bigint[], $14::text[], $15::bytea[], $16::bytea[])`
 
 // Append chains entries after the stored head and inserts them in one
-// transaction. On error nothing is stored.
+// transaction: one round trip begins it and locks the head, a second inserts
+// the entries, moves the head and commits, and a third waits until the
+// commit is flushed to disk. It returns nil only after that flush. On error
+// the entries may or may not be stored; a crash before the flush loses them
+// together with every later append, so the chain never forks.
 func (s *Sink) Append(ctx context.Context, kr *audit.Keyring, entries []audit.Entry) error {
 	if len(entries) == 0 {
 		return nil
 	}
-	tx, err := s.db.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("pgsink: append: begin: %w", err)
+		return fmt.Errorf("pgsink: append: acquire connection: %w", err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
+	// A connection released inside a transaction is closed by the pool, so
+	// a failed append never leaves the head locked.
+	defer conn.Release()
 
+	// Round trip 1: begin and lock the chain head.
+	lock := &pgx.Batch{}
+	lock.Queue("BEGIN")
+	lock.Queue("SET LOCAL synchronous_commit = off")
+	lock.Queue("SELECT seq, mac FROM spkit_audit_head WHERE id FOR UPDATE")
+	results := conn.SendBatch(ctx, lock)
 	var head audit.Link
 	var seq int64
-	if err := tx.QueryRow(ctx, "SELECT seq, mac FROM spkit_audit_head WHERE id FOR UPDATE").Scan(&seq, &head.MAC); err != nil {
+	for range 2 {
+		if _, err := results.Exec(); err != nil {
+			results.Close()
+			return fmt.Errorf("pgsink: append: begin: %w", err)
+		}
+	}
+	if err := results.QueryRow().Scan(&seq, &head.MAC); err != nil {
+		results.Close()
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errors.New("pgsink: append: chain head row is missing; run pgsink.Migrate")
 		}
 		return fmt.Errorf("pgsink: append: lock chain head: %w", err)
 	}
+	if err := results.Close(); err != nil {
+		return fmt.Errorf("pgsink: append: lock chain head: %w", err)
+	}
 	head.Seq = uint64(seq)
 
-	rows := make([][]any, len(entries))
+	// Chain in memory while the head is locked.
+	n := len(entries)
+	var (
+		seqs, counts                                                          = make([]int64, n), make([]int64, n)
+		times                                                                 = make([]time.Time, n)
+		actors, sources, actions, outcomes, reasons, sellers, orders, buckets = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		purposes, kinds, keyIDs                                               = make([]string, n), make([]string, n), make([]string, n)
+		prevs, macs                                                           = make([][]byte, n), make([][]byte, n)
+	)
 	for i := range entries {
 		e := &entries[i]
 		if head, err = kr.Chain(head, e); err != nil {
 			return err
 		}
-		rows[i] = []any{
-			int64(e.Seq), e.Time, e.Actor, e.Source, string(e.Action), string(e.Outcome), e.Reason,
-			e.SellerID, e.OrderID, e.Bucket, e.Purpose, string(e.Kind), int64(e.Count), e.KeyID,
-			nonNil(e.Prev), e.MAC,
+		seqs[i], times[i], actors[i], sources[i] = int64(e.Seq), e.Time, e.Actor, e.Source
+		actions[i], outcomes[i], reasons[i] = string(e.Action), string(e.Outcome), e.Reason
+		sellers[i], orders[i], buckets[i], purposes[i], kinds[i] = e.SellerID, e.OrderID, e.Bucket, e.Purpose, string(e.Kind)
+		counts[i], keyIDs[i], prevs[i], macs[i] = int64(e.Count), e.KeyID, nonNil(e.Prev), e.MAC
+	}
+
+	// Round trip 2: insert, move the head, commit.
+	write := &pgx.Batch{}
+	write.Queue(insertEntries, seqs, times, actors, sources, actions, outcomes, reasons,
+		sellers, orders, buckets, purposes, kinds, counts, keyIDs, prevs, macs)
+	write.Queue("UPDATE spkit_audit_head SET seq = $1, mac = $2 WHERE id", int64(head.Seq), head.MAC)
+	write.Queue("COMMIT")
+	results = conn.SendBatch(ctx, write)
+	for step, what := range []string{"insert entries", "move chain head", "commit"} {
+		if _, err := results.Exec(); err != nil {
+			results.Close()
+			return fmt.Errorf("pgsink: append %d entries: %s (step %d): %w", n, what, step+1, err)
 		}
 	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"spkit_audit_entries"}, columns, pgx.CopyFromRows(rows)); err != nil {
-		return fmt.Errorf("pgsink: append %d entries: %w", len(entries), err)
+	if err := results.Close(); err != nil {
+		return fmt.Errorf("pgsink: append %d entries: %w", n, err)
 	}
-	if _, err := tx.Exec(ctx, "UPDATE spkit_audit_head SET seq = $1, mac = $2 WHERE id", int64(head.Seq), head.MAC); err != nil {
-		return fmt.Errorf("pgsink: append: move chain head: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("pgsink: append: commit: %w", err)
+
+	// Round trip 3: wait until the entries are on disk. The transaction
+	// above committed without waiting for its WAL flush, so that the head
+	// lock is not held during fsync. A transaction that commits with the
+	// session's synchronous_commit setting (normally on) waits for the WAL
+	// up to its own commit record, which includes the one above, and
+	// concurrent appenders share that flush.
+	if _, err := conn.Exec(ctx, "SELECT pg_current_xact_id()"); err != nil {
+		return fmt.Errorf("pgsink: append %d entries: wait for WAL flush: %w", n, err)
 	}
 	return nil
 }
@@ -95,7 +145,7 @@ func nonNil(b []byte) []byte {
 func (s *Sink) Head(ctx context.Context) (audit.Link, error) {
 	var head audit.Link
 	var seq int64
-	if err := s.db.QueryRow(ctx, "SELECT seq, mac FROM spkit_audit_head WHERE id").Scan(&seq, &head.MAC); err != nil {
+	if err := s.pool.QueryRow(ctx, "SELECT seq, mac FROM spkit_audit_head WHERE id").Scan(&seq, &head.MAC); err != nil {
 		return audit.Link{}, fmt.Errorf("pgsink: read chain head: %w", err)
 	}
 	head.Seq = uint64(seq)
@@ -130,7 +180,7 @@ func (s *Sink) All(ctx context.Context) iter.Seq2[audit.Entry, error] {
 }
 
 func (s *Sink) page(ctx context.Context, after int64) ([]audit.Entry, error) {
-	rows, err := s.db.Query(ctx, `SELECT seq, time, actor, source, action, outcome, reason, seller_id,
+	rows, err := s.pool.Query(ctx, `SELECT seq, time, actor, source, action, outcome, reason, seller_id,
 		order_id, bucket, purpose, kind, count, key_id, prev, mac
 		FROM spkit_audit_entries WHERE seq > $1 ORDER BY seq LIMIT $2`, after, pageSize)
 	if err != nil {
@@ -163,7 +213,7 @@ func (s *Sink) page(ctx context.Context, after int64) ([]audit.Entry, error) {
 // checks the retention period and the checkpoint, rather than calling it
 // directly.
 func (s *Sink) DeleteThrough(ctx context.Context, seq uint64) (int64, error) {
-	tx, err := s.db.Begin(ctx)
+	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("pgsink: prune: begin: %w", err)
 	}
