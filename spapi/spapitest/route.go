@@ -178,6 +178,12 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // registerCore registers the operations the server implements itself.
 func (s *Server) registerCore() {
 	s.Handle("tokens.createRestrictedDataToken", http.MethodPost, "/tokens/2021-03-01/restrictedDataToken", s.createRDT)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		region, _ := r.Context().Value(regionKey{}).(spapi.Region)
+		s.logEntry(Entry{Method: r.Method, Path: r.URL.EscapedPath(), RawQuery: r.URL.RawQuery, Query: r.URL.Query(),
+			Region: region, Status: http.StatusNotFound, Header: redactedHeader(r.Header)})
+		WriteError(w, http.StatusNotFound, "NotFound", "Resource "+r.URL.Path+" is not found; no operation is registered for it.", "")
+	})
 }
 
 // createRDT implements createRestrictedDataToken.

@@ -347,3 +347,16 @@ func TestServerLogBounded(t *testing.T) {
 		t.Errorf("last entry = %+v, want the latest ping", last)
 	}
 }
+
+func TestServerUnregisteredOperation(t *testing.T) {
+	t.Parallel()
+	srv, seller := newTestServer(t, spapitest.Options{})
+	status, _, body := rawCall(t, srv, http.MethodGet, "/nothing/v0/here", token(t, srv, seller), "")
+	if status != http.StatusNotFound || !strings.Contains(body, `"code":"NotFound"`) {
+		t.Errorf("unregistered path: %d %s, want a JSON 404", status, body)
+	}
+	entries := srv.Requests()
+	if last := entries[len(entries)-1]; last.Path != "/nothing/v0/here" || last.Status != 404 || last.Region != spapi.Europe {
+		t.Errorf("logged %+v, want the 404 in eu", last)
+	}
+}
