@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -306,7 +307,7 @@ func (c *Client) attempt(ctx context.Context, cl *call) (*Response, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &networkError{op: cl.req.Operation, err: err}
+		return nil, newNetworkError(cl.req.Operation, err)
 	}
 	defer hresp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(hresp.Body, c.cfg.MaxResponseBytes+1))
@@ -314,7 +315,7 @@ func (c *Client) attempt(ctx context.Context, cl *call) (*Response, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &networkError{op: cl.req.Operation, err: err}
+		return nil, newNetworkError(cl.req.Operation, err)
 	}
 	if int64(len(raw)) > c.cfg.MaxResponseBytes {
 		return nil, backoff.Permanent(fmt.Errorf("spapi: %s: response body exceeds Config.MaxResponseBytes (%d bytes)", cl.req.Operation, c.cfg.MaxResponseBytes))
@@ -349,6 +350,19 @@ func (c *Client) bearer(ctx context.Context, cl *call) (string, error) {
 type networkError struct {
 	op  string
 	err error
+}
+
+// newNetworkError wraps err, dropping the query from the URL of a
+// *url.Error: it may hold a document URL's signature or buyer data.
+func newNetworkError(op string, err error) *networkError {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		if u, perr := url.Parse(urlErr.URL); perr == nil {
+			u.RawQuery, u.User = "", nil
+			err = &url.Error{Op: urlErr.Op, URL: u.String(), Err: urlErr.Err}
+		}
+	}
+	return &networkError{op: op, err: err}
 }
 
 func (e *networkError) Error() string { return fmt.Sprintf("spapi: %s: %v", e.op, e.err) }

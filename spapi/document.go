@@ -11,6 +11,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	neturl "net/url"
 	"strings"
 
 	"github.com/cenkalti/backoff/v5"
@@ -42,6 +43,9 @@ func (c *Client) UploadDocument(ctx context.Context, url, contentType string, co
 	if contentType == "" {
 		return fmt.Errorf("spapi: %s: content type is required (the one given to createFeedDocument): %w", opDocumentUpload, ErrInvalidRequest)
 	}
+	if err := checkDocumentURL(opDocumentUpload, url); err != nil {
+		return err
+	}
 	op := func() (struct{}, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, bytes.NewReader(content))
 		if err != nil {
@@ -53,7 +57,7 @@ func (c *Client) UploadDocument(ctx context.Context, url, contentType string, co
 			if ctx.Err() != nil {
 				return struct{}{}, backoff.Permanent(ctx.Err())
 			}
-			return struct{}{}, &networkError{op: opDocumentUpload, err: err}
+			return struct{}{}, newNetworkError(opDocumentUpload, err)
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
@@ -133,6 +137,9 @@ func (c *Client) OpenDocument(ctx context.Context, doc Document, opts DownloadOp
 
 // getDocument GETs a document URL, retrying transient failures.
 func (c *Client) getDocument(ctx context.Context, url string) (*http.Response, error) {
+	if err := checkDocumentURL(opDocumentDownload, url); err != nil {
+		return nil, err
+	}
 	op := func() (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
@@ -143,7 +150,7 @@ func (c *Client) getDocument(ctx context.Context, url string) (*http.Response, e
 			if ctx.Err() != nil {
 				return nil, backoff.Permanent(ctx.Err())
 			}
-			return nil, &networkError{op: opDocumentDownload, err: err}
+			return nil, newNetworkError(opDocumentDownload, err)
 		}
 		if resp.StatusCode/100 == 2 {
 			return resp, nil
@@ -267,3 +274,14 @@ type documentReader struct {
 }
 
 func (d *documentReader) Close() error { return d.closer.Close() }
+
+// checkDocumentURL rejects a document URL that is not absolute http or https,
+// before any request. The error leaves the URL out, because its query holds
+// the signature.
+func checkDocumentURL(operation, raw string) error {
+	u, err := neturl.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("spapi: %s: document URL must be an absolute http or https URL: %w", operation, ErrInvalidRequest)
+	}
+	return nil
+}

@@ -335,7 +335,24 @@ func TestDocumentDroppedConnection(t *testing.T) {
 		t.Errorf("download after a dropped connection: %d bytes, %v", len(got), err)
 	}
 	b.srv.Close()
-	if _, err := readAll(t, b.client, spapi.Document{URL: u}, spapi.DownloadOptions{}); err == nil {
-		t.Error("download from a closed server succeeded")
+	_, err := readAll(t, b.client, spapi.Document{URL: u}, spapi.DownloadOptions{})
+	if err == nil {
+		t.Fatal("download from a closed server succeeded")
+	}
+	if strings.Contains(err.Error(), "Signature") {
+		t.Errorf("error %q shows the URL's signature", err)
+	}
+}
+
+func TestDocumentURLValidated(t *testing.T) {
+	t.Parallel()
+	b := setup(t, spapitest.Options{}, nil)
+	for _, u := range []string{"", "ftp://example.invalid/doc", "/documents/x", "::"} {
+		if _, err := b.client.OpenDocument(ctxTimeout(t, 5*time.Second), spapi.Document{URL: u}, spapi.DownloadOptions{}); !errors.Is(err, spapi.ErrInvalidRequest) {
+			t.Errorf("download %q: error = %v, want ErrInvalidRequest", u, err)
+		}
+		if err := b.client.UploadDocument(ctxTimeout(t, 5*time.Second), u, "text/plain", nil); !errors.Is(err, spapi.ErrInvalidRequest) {
+			t.Errorf("upload %q: error = %v, want ErrInvalidRequest", u, err)
+		}
 	}
 }
