@@ -517,15 +517,22 @@ func (s *Store) Plan(ctx context.Context, c retention.Class, age time.Duration, 
 		return nil, &retention.InvalidError{Field: "class", Reason: fmt.Sprintf("%q is unknown", c)}
 	}
 	now, until = retention.StoredTime(now), retention.StoredTime(until)
-	// Records with anchor + age < until, that is anchor < until - age.
+	// Records with anchor + age < until, that is anchor < until - age. The
+	// hold test sits in WHERE, where the planner turns it into an anti join
+	// and a semi join, rather than running it as a subquery per row.
+	day := `date_trunc('day', greatest(i.anchor + $3 * interval '1 microsecond', $1), 'UTC')`
 	rows, err := s.pool.Query(ctx, `
-		WITH due AS (
-			SELECT date_trunc('day', greatest(i.anchor + $3 * interval '1 microsecond', $1), 'UTC') AS day, `+heldBy("$1")+` AS held
-			FROM retention_items i
-			WHERE i.class = $4 AND i.anchor < $2
-		)
-		SELECT day, count(*) FILTER (WHERE NOT held), count(*) FILTER (WHERE held)
-		FROM due GROUP BY day ORDER BY day`,
+		SELECT day, sum(n) FILTER (WHERE NOT held), sum(n) FILTER (WHERE held)
+		FROM (
+			SELECT `+day+` AS day, false AS held, count(*) AS n
+			FROM retention_items i WHERE i.class = $4 AND i.anchor < $2 AND NOT `+heldBy("$1")+`
+			GROUP BY 1
+			UNION ALL
+			SELECT `+day+`, true, count(*)
+			FROM retention_items i WHERE i.class = $4 AND i.anchor < $2 AND `+heldBy("$1")+`
+			GROUP BY 1
+		) AS due
+		GROUP BY day ORDER BY day`,
 		now, until.Add(-age), age.Microseconds(), string(c))
 	if err != nil {
 		return nil, ctxErr(ctx, "plan", err)
@@ -534,10 +541,17 @@ func (s *Store) Plan(ctx context.Context, c retention.Class, age time.Duration, 
 	var out []retention.PlanDay
 	for rows.Next() {
 		d := retention.PlanDay{Class: c}
-		if err := rows.Scan(&d.Day, &d.Count, &d.Held); err != nil {
+		var count, held *int64
+		if err := rows.Scan(&d.Day, &count, &held); err != nil {
 			return nil, ctxErr(ctx, "plan", err)
 		}
 		d.Day = d.Day.UTC()
+		if count != nil {
+			d.Count = int(*count)
+		}
+		if held != nil {
+			d.Held = int(*held)
+		}
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
