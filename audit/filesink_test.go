@@ -305,3 +305,27 @@ func countEntries(t *testing.T, path string) int {
 	}
 	return n
 }
+
+func TestFileSinkAsSecondary(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "mirror.jsonl")
+	mirror := openFileSink(t, audit.FileConfig{Path: path})
+	kr := newKeyring(t)
+	primary := audit.NewMemorySink()
+	tr, err := audit.New(audit.Config{Keyring: kr, Sink: primary, Secondaries: []audit.Secondary{mirror}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordN(t, tr, gofakeit.New(8), 25)
+	if err := tr.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	head, _ := primary.Head(context.Background())
+	if got, _ := mirror.Head(context.Background()); got.Seq != head.Seq {
+		t.Fatalf("mirror head seq = %d, want %d", got.Seq, head.Seq)
+	}
+	if rep := verifyFiles(t, kr, audit.Link{}, head, path); !rep.OK() || rep.Verified != 25 {
+		t.Fatalf("mirror verified %d of 25, break %v", rep.Verified, rep.Err())
+	}
+}

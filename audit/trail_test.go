@@ -336,3 +336,19 @@ func TestFromContextWithoutActor(t *testing.T) {
 		t.Errorf("FromContext = %+v, want an actorless successful purge", e)
 	}
 }
+
+func TestTrailCloseWithHangingSecondary(t *testing.T) {
+	t.Parallel()
+	hang := &hangingSecondary{entered: make(chan struct{}, 1)}
+	tr, err := audit.New(audit.Config{Keyring: newKeyring(t), Sink: audit.NewMemorySink(), Secondaries: []audit.Secondary{hang}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordN(t, tr, gofakeit.New(14), 3)
+	<-hang.entered
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := tr.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Close = %v, want context.DeadlineExceeded", err)
+	}
+}

@@ -104,3 +104,27 @@ func TestActionsAndOutcomesAreValid(t *testing.T) {
 		t.Errorf("%d actions, want 15", len(audit.Actions()))
 	}
 }
+
+func FuzzPolicyValidate(f *testing.F) {
+	f.Add("u-1042", "read", "success", "", "", "111-2222222-3333333", 3)
+	f.Add("svc:purge", "reveal", "denied", "purpose_not_allowed", "fulfillment", "", 0)
+	f.Add("admin", "export", "failure", "x", "marketing", "a b", -1)
+	f.Fuzz(func(t *testing.T, actor, action, outcome, reason, purpose, order string, count int) {
+		e := audit.Event{Actor: actor, Action: audit.Action(action), Outcome: audit.Outcome(outcome),
+			Reason: reason, Purpose: purpose, OrderID: order, Count: count}
+		var p audit.Policy
+		if err := p.Validate(&e); err != nil {
+			return
+		}
+		// Accepted events hold no free text: no spaces, no '@', bounded
+		// lengths, codes from closed sets.
+		for _, s := range []string{e.Actor, e.Reason, e.OrderID} {
+			if strings.ContainsAny(s, " @\n\t\"") || len(s) > 128 {
+				t.Fatalf("accepted free text %q", s)
+			}
+		}
+		if e.Actor == "" || !e.Action.Valid() || !e.Outcome.Valid() || e.Count < 0 {
+			t.Fatalf("accepted invalid event %+v", e)
+		}
+	})
+}
