@@ -522,3 +522,30 @@ func (s *MemoryStore) SettlementRecorded(ctx context.Context, sellerID, reportID
 	_, ok := s.settled[orderKey{sellerID, reportID}]
 	return ok, nil
 }
+
+// DeleteOrders implements OrderStore.
+func (s *MemoryStore) DeleteOrders(ctx context.Context, sellerID string, orderIDs []string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, id := range orderIDs {
+		if _, ok := s.orders[orderKey{sellerID, id}]; ok {
+			delete(s.orders, orderKey{sellerID, id})
+			n++
+		}
+		for k, l := range s.labels {
+			if l.SellerID == sellerID && l.OrderID == id {
+				delete(s.labels, k)
+			}
+		}
+		for k := range s.shipments {
+			if k.seller == sellerID && k.order == id {
+				delete(s.shipments, k)
+			}
+		}
+	}
+	return n, nil
+}

@@ -43,6 +43,11 @@ type OrderStore interface {
 	// returns how many orders it changed; purging a purged or missing order
 	// changes nothing.
 	PurgeBuyerData(ctx context.Context, sellerID string, orderIDs []string) (int, error)
+	// DeleteOrders deletes the given orders with their items,
+	// personalisation, labels and shipments, when their non-personal data
+	// has reached its retention limit. It returns how many orders it
+	// deleted; deleting a missing order changes nothing.
+	DeleteOrders(ctx context.Context, sellerID string, orderIDs []string) (int, error)
 }
 
 // OrderState is what order sync needs to tell new, changed and unchanged

@@ -403,7 +403,7 @@ func (s *OrderSync) registerRetention(ctx context.Context, todo []*pageOrder) er
 			// for 18 months must not keep the bucket's key from being
 			// shredded once its PII is purged.
 			bucket := ""
-			if retention.Sealed(c) {
+			if retention.Sealed(c) && o.BuyerData != BuyerDataPurged {
 				bucket = o.Bucket
 			}
 			recs = append(recs, retention.Record{

@@ -41,6 +41,7 @@ func RunStoreTests(t *testing.T, newStore func(t *testing.T) fulfillment.Store) 
 		{"OrderStates", testOrderStates},
 		{"FindOrdersByIndex", testFindOrders},
 		{"PurgeBuyerData", testPurge},
+		{"DeleteOrders", testDelete},
 		{"CursorNeverMovesBack", testCursor},
 		{"ReserveLabelOnce", testReserveLabel},
 		{"ReserveLabelConcurrent", testReserveLabelConcurrent},
@@ -700,5 +701,31 @@ func testSettlements(t *testing.T, s fulfillment.Store) {
 	bad.ReportID = ""
 	if _, err := s.RecordSettlement(ctxT(t), bad); err == nil {
 		t.Error("RecordSettlement without a report ID: no error")
+	}
+}
+
+func testDelete(t *testing.T, s fulfillment.Store) {
+	o, keep := newOrder(sellerA), newOrder(sellerA)
+	mustUpsert(t, s, o, keep)
+	l := newLabel(t, o.OrderID, "1")
+	if _, _, err := s.ReserveLabel(ctxT(t), l); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := s.DeleteOrders(ctxT(t), sellerA, []string{o.OrderID, "000-0000000-0000000"})
+	if err != nil || n != 1 {
+		t.Fatalf("DeleteOrders = %d, %v; want 1, nil", n, err)
+	}
+	if _, err := s.Order(ctxT(t), sellerA, o.OrderID); !errors.Is(err, fulfillment.ErrNotFound) {
+		t.Errorf("Order after DeleteOrders: err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Label(ctxT(t), l.IdempotencyKey); !errors.Is(err, fulfillment.ErrNotFound) {
+		t.Errorf("Label after DeleteOrders: err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Order(ctxT(t), sellerA, keep.OrderID); err != nil {
+		t.Errorf("the other order is gone: %v", err)
+	}
+	if n, err := s.DeleteOrders(ctxT(t), sellerA, []string{o.OrderID}); err != nil || n != 0 {
+		t.Errorf("second DeleteOrders = %d, %v; want 0, nil", n, err)
 	}
 }

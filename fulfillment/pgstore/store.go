@@ -505,3 +505,26 @@ func timeOrZero(t *time.Time) time.Time {
 	}
 	return t.UTC()
 }
+
+// DeleteOrders implements fulfillment.OrderStore.
+func (s *Store) DeleteOrders(ctx context.Context, sellerID string, orderIDs []string) (int, error) {
+	if len(orderIDs) == 0 {
+		return 0, nil
+	}
+	var n int64
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		for _, table := range []string{"fulfillment_labels", "fulfillment_shipments"} {
+			// table comes from the list above, never from input.
+			if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE seller_id = $1 AND order_id = ANY($2)", sellerID, orderIDs); err != nil {
+				return err
+			}
+		}
+		tag, err := tx.Exec(ctx, "DELETE FROM fulfillment_orders WHERE seller_id = $1 AND order_id = ANY($2)", sellerID, orderIDs)
+		n = tag.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, s.queryError(ctx, "delete orders", err)
+	}
+	return int(n), nil
+}
