@@ -29,12 +29,16 @@
 //
 // # Where the data is cleared
 //
-// The store marks records purged. The data itself is cleared by the
-// [Purger] given in [Config] (the owner of the data implements it), or by the
-// store: retention/pgstore can clear configured columns of a table in the
-// same transaction, set-based. Once every record of a bucket is purged, the
-// runner calls [Shredder] (vaultkms.Keyring) to destroy the bucket's data key,
-// so copies of its ciphertext in backups can no longer be opened.
+// A purge removes the record from the store, so a record registered again
+// after its purge (because its data was stored again) is purged again. The
+// data itself is cleared by the [Purger] given in [Config], which the owner
+// of the data implements, or by the store: retention/pgstore can clear
+// configured columns of tables in the same transaction, set-based. Once
+// every record of a bucket is purged, the runner calls [Shredder]
+// (vaultkms.Keyring) to destroy the bucket's data key, so copies of its
+// ciphertext in backups can no longer be opened. Records of classes that are
+// not sealed under a bucket key (non-PII) carry no bucket, so that data
+// kept for 18 months does not keep a shipment day's key alive.
 //
 // # Audit evidence
 //

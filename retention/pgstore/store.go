@@ -16,17 +16,18 @@ import (
 	"github.com/hidemont/spkit/retention"
 )
 
-// Options configures a [Store]. The zero value is valid: a store that only
-// marks records purged and leaves clearing the data to a retention.Purger.
+// Options configures a [Store]. The zero value is valid: a store that deletes
+// purged records and leaves clearing the data to a retention.Purger.
 type Options struct {
 	// Targets are tables whose columns the store clears when it purges.
 	Targets []Target
 }
 
-// Store is a [retention.Store] in PostgreSQL. Concurrent purges lock the
+// Store is a [retention.Store] in PostgreSQL. Purges lock the claims of the
 // buckets they take records from, and shreds and evidence deliveries lock
-// their rows, all with FOR UPDATE SKIP LOCKED, so that runners in several
-// processes never take the same record and never wait for each other. Call [Migrate]
+// their rows, all with FOR UPDATE SKIP LOCKED. Runners in several processes
+// therefore never take the same record, and skip work another runner holds
+// instead of waiting for it. Call [Migrate]
 // once before use. A Store is safe for concurrent use.
 type Store struct {
 	pool    *pgxpool.Pool
@@ -304,9 +305,8 @@ func where(sel retention.Selector, args []any) (string, []any) {
 }
 
 // Purge implements [retention.Store]. In one transaction it claims buckets,
-// deletes a batch of their records and writes its evidence, clears the
-// targets' columns, calls fn, and commits; a failure anywhere rolls all of
-// it back.
+// deletes a batch of their records with its evidence, clears the targets'
+// columns, calls fn and commits. A failure at any step rolls all of it back.
 func (s *Store) Purge(ctx context.Context, sel retention.Selector, now time.Time, limit int, actor string, fn retention.PurgeFunc) (retention.Batch, error) {
 	empty := retention.Batch{Class: sel.Class}
 	if err := sel.Validate(); err != nil {

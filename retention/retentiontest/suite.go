@@ -1,6 +1,3 @@
-// Package retentiontest is the conformance suite for retention.Store
-// implementations, with fakes (clock, audit recorder, shredder, notifier)
-// for tests of code that uses the retention package.
 package retentiontest
 
 import (
