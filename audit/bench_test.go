@@ -44,10 +44,11 @@ func encodeBaseline(b *testing.B, dir string, events []audit.Event, n int) time.
 }
 
 // BenchmarkFileSinkVsEncoder records b.N events one after another through a
-// Trail with a FileSink (validation, pseudonyms, chain MAC, JSON, one write
-// per event), then writes b.N events with a plain json.Encoder to a file in
-// the same directory, and reports both rates and their ratio. Neither side
-// calls fsync (SyncNone), so the ratio shows the cost of the trail itself.
+// Trail with a FileSink: validation, pseudonyms, chain MAC, JSON and one
+// write per event. It then writes b.N events with a plain json.Encoder to a
+// file in the same directory, and reports both rates and their ratio.
+// Neither side calls fsync (SyncNone), so the ratio shows the cost of the
+// trail itself.
 func BenchmarkFileSinkVsEncoder(b *testing.B) {
 	events := benchEvents(1024)
 	dir := b.TempDir()

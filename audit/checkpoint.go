@@ -14,10 +14,10 @@ import (
 const MinRetention = 365 * 24 * time.Hour
 
 // Checkpoint is a signed statement that the chain reached Link at Time. Keep
-// checkpoints apart from the trail (another system, or write-once storage):
-// a verifier that trusts a checkpoint can verify the entries after it
-// without the entries before it, and can detect entries cut off the end of
-// the chain up to it.
+// checkpoints apart from the trail, in another system or write-once storage.
+// A verifier that trusts a checkpoint can verify the entries after it
+// without the entries before it. It can also detect entries cut off the end
+// of the chain up to the checkpoint.
 type Checkpoint struct {
 	Seq uint64 `json:"seq"`
 	MAC []byte `json:"mac"`

@@ -12,8 +12,8 @@ import (
 type Alert struct {
 	// Rule is the name of the rule, such as "failed_logins_per_actor".
 	Rule string
-	// Key is what the rule counts by, as stored in the trail: an actor (or
-	// its pseudonym) or a source network (or its pseudonym).
+	// Key is the value the rule counts by, as stored in the trail: an actor
+	// (or its pseudonym) or a source network (or its pseudonym).
 	Key string
 	// Count is the weight counted within Window when the alert was raised.
 	Count     int
@@ -74,9 +74,9 @@ const (
 //   - reveals_per_actor: 300 successful reveals by one person in an hour
 //   - exported_records_per_actor: 5000 exported records (the sum of Count) by one person in a day
 //
-// The reveal and export rules skip service actors (ServicePrefix), whose
-// jobs read in bulk by design; add a rule with a higher threshold to watch
-// them.
+// The reveal and export rules skip service actors (ServicePrefix), because
+// their jobs read in bulk by design. Add a rule with a higher threshold to
+// watch them.
 func DefaultRules() []Rule {
 	failedLogin := func(e *Entry) bool {
 		return e.Action == ActionLogin && e.Outcome != OutcomeSuccess

@@ -12,7 +12,7 @@ import (
 	"github.com/hidemont/spkit/audit"
 )
 
-// fakeClock is a clock that moves only when told.
+// fakeClock is a clock that moves only when Advance is called.
 type fakeClock struct {
 	mu  sync.Mutex
 	now time.Time

@@ -4,11 +4,11 @@
 //
 // # Events
 //
-// An [Event] is a typed struct of identifiers and codes: a user ID, a source
-// address, an [Action] from a closed set, an [Outcome] with a reason code,
-// the seller, order and retention bucket acted on, the declared purpose, the
-// kind of personal data and a record count. It has no free-text field and no
-// field that can hold a pii value. A [Policy] rejects events without an
+// An [Event] is a typed struct of identifiers and codes. It holds a user ID,
+// a source address, an [Action] from a closed set, an [Outcome] with a
+// reason code, the seller, order and retention bucket acted on, the declared
+// purpose, the kind of personal data and a record count. It has no free-text
+// field and no field that can hold a pii value. A [Policy] rejects events without an
 // actor, with a generic or shared account name such as "admin", or with
 // malformed codes. Automated jobs act as "svc:<job>" ([ServicePrefix]).
 // [FromContext] starts an event from the actor and subject that

@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-// SyncPolicy says when a FileSink calls fsync.
+// SyncPolicy selects when a FileSink calls fsync.
 type SyncPolicy int
 
 // The fsync policies.
@@ -64,7 +64,7 @@ type FileConfig struct {
 // FileSink stores entries as JSON lines (AppendJSONLine) in a file, and
 // serves as a primary Sink or a Secondary.
 //
-// Before each append it checks that Path still names the open file; when
+// Before each append it checks that Path still names the open file. When
 // the file was renamed (for example by logrotate) or deleted, it opens a new
 // file at Path and continues the chain there. At open, and after a failed
 // write, it reads the chain head back from the last line on disk and cuts off

@@ -16,7 +16,7 @@ const MinKeySize = 32
 
 // Key is one HMAC key of a Keyring. ID is stored with every entry and every
 // pseudonym made with the key, so it must stay stable and unique for the
-// key's life; it is 1 to 32 characters of [a-z0-9_.-].
+// key's life. It is 1 to 32 characters of [a-z0-9_.-].
 type Key struct {
 	ID     string
 	Secret []byte

@@ -13,12 +13,11 @@ import (
 )
 
 // RedactingHandler wraps a slog.Handler and replaces personal data in every
-// attribute before the wrapped handler sees it: pii values wherever they sit
-// (top level, groups, attributes added with Logger.With, and nested in
-// structs, pointers, slices, arrays, maps and interfaces, including
-// unexported struct fields that fmt and encoding/json would otherwise print
-// raw), and types of package pii that hold clear text, such as
-// pii.AddressParts.
+// attribute before passing the record on. It finds pii values at the top
+// level, in groups, in attributes added with Logger.With, and nested in
+// structs, pointers, slices, arrays, maps and interfaces. That includes
+// unexported struct fields, which fmt prints raw. It also replaces types of
+// package pii that hold clear text, such as pii.AddressParts.
 //
 // A pii value becomes its placeholder, such as "[pii:address]"; another clear
 // text type of package pii becomes "[pii:redacted]". A value that holds
@@ -135,7 +134,7 @@ func piiPlaceholder(t reflect.Type) (string, bool) {
 	return "", false
 }
 
-// exposure says whether values of a type can hold personal data.
+// exposure is how values of a type can come to hold personal data.
 type exposure uint8
 
 const (
@@ -187,7 +186,7 @@ func computeExposure(t reflect.Type) exposure {
 }
 
 // holdsPII reports whether v holds personal data, looking into interface
-// values. Past the limits it answers true.
+// values. Past the limits it returns true.
 func holdsPII(v reflect.Value, depth int) bool {
 	if !v.IsValid() {
 		return false

@@ -16,7 +16,7 @@ import (
 	"github.com/hidemont/spkit/pii"
 )
 
-// IPPolicy says how a Trail stores source addresses.
+// IPPolicy is the way a Trail stores source addresses.
 type IPPolicy int
 
 // The ways to store a source address.
@@ -58,7 +58,7 @@ type Config struct {
 	Secondaries []Secondary
 	// Policy validates events; the zero Policy applies its defaults.
 	Policy Policy
-	// SourceIP says how source addresses are stored. Default IPTruncate.
+	// SourceIP selects how source addresses are stored. Default IPTruncate.
 	SourceIP IPPolicy
 	// KeepOrderIDs stores order IDs in clear. By default they are stored as
 	// pseudonyms, because an order ID leads to a buyer.
@@ -101,12 +101,14 @@ func (c *Config) withDefaults() (Config, error) {
 	if cfg.Sink == nil {
 		return cfg, errors.New("audit: Config.Sink is required")
 	}
+
 	if cfg.SourceIP < IPTruncate || cfg.SourceIP > IPPseudonymize {
 		return cfg, fmt.Errorf("audit: Config.SourceIP %d is not an IPPolicy", cfg.SourceIP)
 	}
 	if cfg.WriteTimeout < 0 || cfg.MaxBatch < 0 || cfg.QueueSize < 0 {
 		return cfg, errors.New("audit: Config.WriteTimeout, MaxBatch and QueueSize must not be negative")
 	}
+
 	if cfg.WriteTimeout == 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
 	}
@@ -122,6 +124,7 @@ func (c *Config) withDefaults() (Config, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+
 	for i, s := range cfg.Secondaries {
 		if s == nil {
 			return cfg, fmt.Errorf("audit: Config.Secondaries[%d] is nil", i)
@@ -250,7 +253,7 @@ func (t *Trail) Record(ctx context.Context, e Event) error {
 		t.metrics.failed(e.Action, "timeout")
 		return ErrTimeout
 	case <-t.done:
-		// The committer has exited. It may have answered just before.
+		// The committer has exited, possibly right after sending the result.
 		select {
 		case err := <-r.done:
 			requestPool.Put(r)
@@ -348,7 +351,7 @@ func (t *Trail) runCommitter() {
 			return
 		}
 		// When other callers are waiting, those woken by the last batch are
-		// about to queue again; yielding once lets them join this batch
+		// about to queue again. Yielding once lets them join this batch
 		// instead of each starting its own.
 		if t.inflight.Load() > 1 {
 			runtime.Gosched()
@@ -403,8 +406,8 @@ func (t *Trail) failQueued() {
 	}
 }
 
-// afterStore feeds detectors and queues copies for secondary sinks. It never
-// blocks on them.
+// afterStore feeds detectors and queues copies for secondary sinks. Queues
+// that are full drop the copy, so a slow secondary never blocks it.
 func (t *Trail) afterStore(entries []Entry) {
 	for i := range entries {
 		e := &entries[i]

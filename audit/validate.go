@@ -10,7 +10,7 @@ import (
 
 // ServicePrefix starts the actor of an automated job, such as
 // "svc:retention-runner". A job has no human user ID, so it is named after
-// the job; the name after the prefix follows the same rules as a user ID.
+// the job. The name after the prefix follows the same rules as a user ID.
 const ServicePrefix = "svc:"
 
 // Limits on identifier fields. They keep free text out of the trail.

@@ -97,7 +97,7 @@ type VerifyOptions struct {
 	// StrictKeyIDs reports an entry whose key ID is neither in the keyring
 	// nor retired (Keyring.Retire) as tampered, so that an entry edited
 	// together with its key ID cannot pass as unverifiable. Use it when the
-	// keyring knows every key ID the trail ever used.
+	// keyring holds or has retired every key ID the trail ever used.
 	StrictKeyIDs bool
 }
 

@@ -479,6 +479,7 @@ func TestKeyringErrors(t *testing.T) {
 	if err := kr.Retire("k1"); err == nil {
 		t.Error("Retire accepted a key still in the ring")
 	}
+
 	if err := kr.Rotate(newKey(t, "k2")); err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,7 @@ const insertEntries = `INSERT INTO spkit_audit_entries
 // transaction: one round trip begins it and locks the head, a second inserts
 // the entries, moves the head and commits, and a third waits until the
 // commit is flushed to disk. It returns nil only after that flush. On error
-// the entries may or may not be stored; a crash before the flush loses them
+// the entries may or may not be stored. A crash before the flush loses them
 // together with every later append, so the chain never forks.
 func (s *Sink) Append(ctx context.Context, kr *audit.Keyring, entries []audit.Entry) error {
 	if len(entries) == 0 {

@@ -321,6 +321,7 @@ func TestSinkPrune(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+
 	ctx := context.Background()
 	var cpEntry audit.Entry
 	for e, err := range sink.All(ctx) {
@@ -337,6 +338,7 @@ func TestSinkPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	var re *audit.RetentionError
 	if _, err := audit.Prune(ctx, sink, cp, pub, 100*24*time.Hour, signed.AddDate(2, 0, 0)); !errors.As(err, &re) {
 		t.Fatalf("Prune with 100 days = %v, want *RetentionError", err)
@@ -416,7 +418,7 @@ func TestMigrateConcurrentAndRepeated(t *testing.T) {
 
 func TestSinkUnresponsiveDatabaseFailsClosed(t *testing.T) {
 	t.Parallel()
-	// A listener that accepts connections and never answers, like a server
+	// A listener that accepts connections and never replies, like a server
 	// stuck behind a full disk.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
