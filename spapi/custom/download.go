@@ -21,8 +21,8 @@ var ErrInvalidURL = errors.New("custom: invalid customization URL")
 
 // Download fetches the customisation zip at rawURL and parses it within
 // lim. The URL is presigned, so the request carries no authentication
-// header. Network errors and 5xx are retried by api; a download that still
-// fails returns a [*DownloadError], whose message leaves out the URL
+// header. Network errors and 5xx are retried by api. A download that still
+// fails returns a [*DownloadError]. Its message leaves out the URL,
 // because the URL grants access to the buyer's personalisation. An empty
 // URL returns [ErrNoCustomization].
 func Download(ctx context.Context, api *spapi.Client, rawURL string, lim Limits) (*Customization, error) {

@@ -35,7 +35,7 @@ type SummariesParams struct {
 	// SellerSKUs limits the summaries to these SKUs, at most
 	// MaxSKUsPerRequest; empty means all. Amazon takes the list
 	// comma-separated, so a SKU that contains a comma cannot be in it:
-	// [Client.Summaries] asks for such SKUs one by one.
+	// [Client.Summaries] requests such SKUs one by one.
 	SellerSKUs []string
 	// Details adds the quantity breakdown (fulfillable, inbound, reserved).
 	Details bool
@@ -85,7 +85,7 @@ type response struct {
 // GetInventorySummaries returns an iterator over the pages of
 // getInventorySummaries. Its page tokens expire 30 seconds after they are
 // issued, so every page is fetched back to back before the first is
-// yielded; a slow consumer cannot let a token expire.
+// yielded. A slow consumer therefore cannot let a token expire.
 func (c *Client) GetInventorySummaries(ctx context.Context, p SummariesParams) iter.Seq2[*Page, error] {
 	if p.MarketplaceID == "" || len(p.SellerSKUs) > MaxSKUsPerRequest {
 		err := fmt.Errorf("fbainventory: getInventorySummaries: a marketplace and at most %d SKUs are required: %w", MaxSKUsPerRequest, spapi.ErrInvalidRequest)

@@ -144,7 +144,7 @@ type RejectedShippingService struct {
 	RejectionReasonMessage string `json:"RejectionReasonMessage,omitempty"`
 }
 
-// LabelFormatOption asks for a packing slip with the label.
+// LabelFormatOption requests a packing slip with the label.
 type LabelFormatOption struct {
 	IncludePackingSlipWithLabel bool `json:"IncludePackingSlipWithLabel"`
 }
@@ -156,7 +156,7 @@ type CreateShipmentRequest struct {
 	ShippingServiceOfferID string                 `json:"ShippingServiceOfferId,omitempty"`
 	HazmatType             string                 `json:"HazmatType,omitempty"`
 	LabelFormatOption      *LabelFormatOption     `json:"LabelFormatOption,omitempty"`
-	// ShipmentLevelSellerInputsList carries the answers to
+	// ShipmentLevelSellerInputsList carries the responses to
 	// getAdditionalSellerInputs as Amazon's JSON objects.
 	ShipmentLevelSellerInputsList []json.RawMessage `json:"ShipmentLevelSellerInputsList,omitempty"`
 }

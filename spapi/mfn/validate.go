@@ -20,7 +20,7 @@ func (e *ValidationError) Error() string {
 	return fmt.Sprintf("mfn: invalid %s %q: %s", e.Field, e.Value, e.Reason)
 }
 
-// Validate checks the fields of shipment details that Amazon answers with
+// Validate checks the fields of shipment details that Amazon rejects with
 // an unexplained InvalidInput: ISO 3166-1 alpha-2 country codes, unit enums,
 // positive quantities, weights and dimensions. It returns the first problem
 // found as a [*ValidationError], or nil.

@@ -53,8 +53,8 @@ type ProcessingDirective struct {
 	} `json:"eventFilter,omitempty"`
 }
 
-// Destination is where notifications are delivered: an SQS queue or an
-// EventBridge event bus.
+// Destination is the delivery target of notifications: an SQS queue or
+// an EventBridge event bus.
 type Destination struct {
 	DestinationID string   `json:"destinationId"`
 	Name          string   `json:"name"`

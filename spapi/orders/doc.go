@@ -14,7 +14,7 @@
 // The 2026-01-01 API returns buyer and recipient data when the request
 // names them with [IncludeBuyer] and [IncludeRecipient] and the
 // application holds the matching roles; no Restricted Data Token is
-// involved. The v0 calls need a Restricted Data Token: the client asks for
+// involved. The v0 calls need a Restricted Data Token: the client requests
 // one for the generic path of the operation, so that one token serves
 // every order for its lifetime.
 //

@@ -262,4 +262,3 @@ func assertIDs(t *testing.T, got, want []string) {
 		}
 	}
 }
-

@@ -88,8 +88,8 @@ const financeRetention = 365 * 24 * time.Hour
 
 // financeWindow reads PostedAfter and PostedBefore (names differ by API
 // version) and checks them as Amazon does. ok is false when an error was
-// written; empty is true for ranges over 180 days, which Amazon answers
-// with no events.
+// written; empty is true for ranges over 180 days, for which Amazon returns
+// no events.
 func (s *Server) financeWindow(w http.ResponseWriter, r *http.Request, afterName, beforeName string) (after, before time.Time, empty, ok bool) {
 	q := r.URL.Query()
 	now := s.apis().data.now

@@ -181,7 +181,7 @@ func (s *Server) serveSandbox(w http.ResponseWriter, r *http.Request, operation 
 
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	// More specific vectors first, so that an example with no parameters
-	// only answers requests that no other example matches.
+	// only serves requests that no other example matches.
 	candidates := make([]Vector, 0, len(vectors))
 	for _, v := range vectors {
 		if v.Kind == "sandbox" {
