@@ -8,7 +8,7 @@
 // A [Record] is the data of one [Class] for one order of one seller. It
 // carries an anchor time (the shipment, or for an order that never ships its
 // cancellation or order time) and the retention bucket whose data key seals
-// it. A [Policy] gives each class a maximum age and a safety margin; a record
+// it. A [Policy] gives each class a maximum age and a safety margin. A record
 // is due at anchor + MaxAge - SafetyMargin, so purges land before the limit.
 // [Policy.Validate] rejects a policy looser than the data policy.
 //

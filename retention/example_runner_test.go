@@ -18,7 +18,7 @@ func (printRecorder) Record(_ context.Context, e audit.Event) error {
 	return nil
 }
 
-// keyShredder stands in for vaultkms.Keyring, which implements Shred.
+// keyShredder prints shreds; a real ERP passes its vaultkms.Keyring.
 type keyShredder struct{}
 
 func (keyShredder) Shred(_ context.Context, seller, bucket string) error {
@@ -27,7 +27,7 @@ func (keyShredder) Shred(_ context.Context, seller, bucket string) error {
 }
 
 // Fulfillment registers an order when it stores it and re-anchors it when it
-// ships; a runner purges it 28 days later (30 days minus the 2-day safety
+// ships. A runner purges it 28 days later (30 days minus the 2-day safety
 // margin) and shreds the shipment day's key.
 func ExampleRunner() {
 	ctx := context.Background()

@@ -178,11 +178,12 @@ func (e *PolicyError) Error() string {
 	return fmt.Sprintf("retention: invalid policy: class %q: %s: %s", e.Class, e.Field, e.Reason)
 }
 
-// Validate checks that the policy has one rule per class, that each rule is
-// well formed, and that no rule is looser than the data policy: buyer PII and
-// personalisation gone within MaxPIIAge of shipment, non-PII within
-// MaxNonPIIAge, audit logs kept at least MinAuditLogAge, and deletion notices
-// carried out within MaxNoticeDeadline. It returns a *PolicyError.
+// Validate checks that the policy has one rule per class and that each rule
+// is well formed. It also checks that no rule is looser than the data
+// policy: buyer PII and personalisation gone within MaxPIIAge of shipment,
+// non-PII within MaxNonPIIAge, audit logs kept at least MinAuditLogAge, and
+// deletion notices carried out within MaxNoticeDeadline. It returns a
+// *PolicyError.
 func (p Policy) Validate() error {
 	seen := make(map[Class]bool, len(Classes))
 	for _, r := range p.Rules {

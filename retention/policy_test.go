@@ -66,7 +66,11 @@ func TestPolicyValidateRejectsLooser(t *testing.T) {
 		{"notice deadline 31 days", func() retention.Policy { p := retention.DefaultPolicy(); p.NoticeDeadline = 31 * day; return p }(), "", "notice_deadline"},
 		{"notice deadline zero", func() retention.Policy { p := retention.DefaultPolicy(); p.NoticeDeadline = 0; return p }(), "", "notice_deadline"},
 		{"missing class", func() retention.Policy { p := retention.DefaultPolicy(); p.Rules = p.Rules[1:]; return p }(), retention.ClassBuyerPII, "rules"},
-		{"duplicate class", func() retention.Policy { p := retention.DefaultPolicy(); p.Rules = append(p.Rules, p.Rules[0]); return p }(), retention.ClassBuyerPII, "class"},
+		{"duplicate class", func() retention.Policy {
+			p := retention.DefaultPolicy()
+			p.Rules = append(p.Rules, p.Rules[0])
+			return p
+		}(), retention.ClassBuyerPII, "class"},
 		{"unknown class", func() retention.Policy {
 			p := retention.DefaultPolicy()
 			p.Rules = append(p.Rules, retention.Rule{Class: "marketing", Anchor: retention.AnchorCreation, MaxAge: day})

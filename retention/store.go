@@ -84,7 +84,7 @@ type Selector struct {
 	BlindIndex []byte
 }
 
-// Batch is what one purge call removed.
+// Batch is the set of records one purge call removed.
 type Batch struct {
 	Class Class
 	// Records are the purged records, without their blind indexes.
@@ -182,7 +182,8 @@ type Store interface {
 	// hold active at now covers them.
 	Pending(ctx context.Context, sel Selector, now time.Time) (Pending, error)
 	// Oldest returns the earliest anchor of an unpurged record of class c
-	// not covered by a hold active at now; ok is false when there is none.
+	// not covered by a hold active at now. The result ok is false when there
+	// is none.
 	Oldest(ctx context.Context, c Class, now time.Time) (anchor time.Time, ok bool, err error)
 	// Plan counts, per UTC day, the unpurged records of class c that become
 	// due (anchor + age) before until. Records due before now count on the

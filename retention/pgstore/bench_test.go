@@ -66,10 +66,10 @@ func benchPool(b *testing.B) *pgxpool.Pool {
 }
 
 // BenchmarkPurge100k compares one runner run purging 100,000 due orders of
-// buyer PII (clearing three sealed columns of an orders table through a
-// pgstore target, marking the retention records and writing evidence) with
-// one bulk UPDATE clearing the same columns of an identical table. The
-// ratio metric is run time over bulk UPDATE time.
+// buyer PII with one bulk UPDATE clearing the same columns of an identical
+// table. The run clears three sealed columns through a pgstore target,
+// deletes the retention records and writes evidence. The ratio metric is run
+// time over bulk UPDATE time.
 func BenchmarkPurge100k(b *testing.B) {
 	pool := benchPool(b)
 	ctx := context.Background()

@@ -13,10 +13,10 @@
 // A purge locks the claim rows of the (class, seller, bucket) triples it
 // takes records from, with FOR UPDATE SKIP LOCKED, then deletes up to a batch
 // of their due records in a statement whose snapshot follows the locks.
-// Concurrent runners therefore take disjoint work and never wait for each
-// other, and a runner killed mid-batch leaves the whole batch for the next
-// run, because the deletion, the clearing of target columns and the audit
-// evidence commit together. Locking claim rows rather than record rows keeps
+// Concurrent runners therefore take disjoint work and skip what another
+// holds instead of waiting for it. The deletion, the clearing of target
+// columns and the audit evidence commit together, so a runner killed
+// mid-batch leaves the whole batch for the next run. Locking claim rows rather than record rows keeps
 // a purge to one write per record.
 //
 // # Clearing data

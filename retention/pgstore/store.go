@@ -352,11 +352,11 @@ const claimBuckets = 8
 //
 // Concurrent purges are kept apart by locking the claim rows of (class,
 // seller, bucket) with FOR UPDATE SKIP LOCKED rather than record rows,
-// because locking every record would cost a second write per row. The records are selected by a second statement, whose
-// snapshot is taken after the locks are held, so that it sees every purge
-// that an earlier holder of the buckets committed. The update re-checks the
-// selection on the latest row version, so a record moved by a concurrent
-// Reanchor is left alone.
+// because locking every record would cost a second write per row. The
+// records are selected by a second statement, whose snapshot is taken after
+// the locks are held, so that it includes every purge that an earlier holder
+// of the claims committed. The delete re-checks the selection on the latest
+// row version, so a record moved by a concurrent Reanchor is left alone.
 func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selector, now time.Time, limit int, actor string) (retention.Batch, error) {
 	claimCond, claimArgs := where(sel, []any{now, claimBuckets})
 	claimArgs = append(claimArgs, string(sel.Class))

@@ -11,9 +11,10 @@
 //		})
 //	}
 //
-// The suite checks the store contract (idempotent registration and purge,
-// disjoint concurrent batches, holds, notices, shredding, evidence delivery,
-// plans) and runs the runner over the store on a fake clock: the exact due
-// boundary, downtime, daily restarts, three concurrent runners, a run
-// cancelled mid-batch, daylight-saving changes, holds and notices.
+// The suite checks the store contract: idempotent registration and purge,
+// disjoint concurrent batches, holds, notices, shredding, evidence delivery
+// and plans. It then runs the runner over the store on a fake clock through
+// the exact due boundary, downtime, daily restarts, three concurrent
+// runners, a run cancelled mid-batch, daylight-saving changes, holds and
+// notices.
 package retentiontest
