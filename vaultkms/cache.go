@@ -50,11 +50,15 @@ func (e *entry) stop() {
 // cache holds unwrapped keysets by bucket, and the buckets known to be
 // shredded.
 //
-// Reads go through hot, a sync.Map whose loads take no lock, so that
-// concurrent Seal and Open calls on many cores do not contend. Writes take
-// mu and update entries and hot together.
+// Reads load hot, an immutable snapshot keyed by seller and then bucket,
+// without a lock: two lookups by string key cost less than one by a struct
+// of two strings, and concurrent Seal and Open calls share no lock word.
+// Writers hold mu, change entries, and publish a new snapshot in which only
+// the changed sellers' maps are copied. Writes are cache fills, each of which
+// costs a KEK call, so the copies are cheap in comparison.
 type cache struct {
-	hot     sync.Map // BucketRef to *entry, mirrors entries
+	hot atomic.Pointer[hotMap]
+
 	mu      sync.Mutex
 	entries map[BucketRef]*entry
 	gone    map[BucketRef]struct{}
@@ -65,6 +69,69 @@ type cache struct {
 
 	retiredOps atomic.Int64 // operations of entries no longer cached
 }
+
+// hotMap maps seller, then bucket, to the cached entry.
+type hotMap map[string]map[string]*entry
+
+func newCache(max int, maxAge time.Duration) *cache {
+	c := &cache{
+		entries: make(map[BucketRef]*entry),
+		gone:    make(map[BucketRef]struct{}),
+		max:     max,
+		maxAge:  maxAge,
+	}
+	c.hot.Store(&hotMap{})
+	return c
+}
+
+func (c *cache) get(ref BucketRef) (e *entry, gone bool) {
+	if e = (*c.hot.Load())[ref.Seller][ref.Bucket]; e != nil {
+		return e, false
+	}
+	c.mu.Lock()
+	_, gone = c.gone[ref]
+	c.mu.Unlock()
+	return nil, gone
+}
+
+// snapshot is a copy-on-write edit of hot; c.mu must be held from begin to
+// publish.
+type snapshot struct {
+	top    hotMap
+	copied map[string]bool
+}
+
+func (c *cache) begin() *snapshot {
+	old := *c.hot.Load()
+	top := make(hotMap, len(old)+1)
+	for seller, buckets := range old {
+		top[seller] = buckets
+	}
+	return &snapshot{top: top, copied: make(map[string]bool)}
+}
+
+func (s *snapshot) set(ref BucketRef, e *entry) {
+	if !s.copied[ref.Seller] {
+		old := s.top[ref.Seller]
+		buckets := make(map[string]*entry, len(old)+1)
+		for bucket, v := range old {
+			buckets[bucket] = v
+		}
+		s.top[ref.Seller] = buckets
+		s.copied[ref.Seller] = true
+	}
+	if e != nil {
+		s.top[ref.Seller][ref.Bucket] = e
+		return
+	}
+	delete(s.top[ref.Seller], ref.Bucket)
+	if len(s.top[ref.Seller]) == 0 {
+		delete(s.top, ref.Seller)
+		delete(s.copied, ref.Seller)
+	}
+}
+
+func (c *cache) publish(s *snapshot) { c.hot.Store(&s.top) }
 
 // operations returns the number of operations counted by all entries,
 // cached or not.
@@ -78,69 +145,69 @@ func (c *cache) operations() int64 {
 	return n
 }
 
-func newCache(max int, maxAge time.Duration) *cache {
-	return &cache{entries: make(map[BucketRef]*entry), gone: make(map[BucketRef]struct{}), max: max, maxAge: maxAge}
-}
-
-func (c *cache) get(ref BucketRef) (e *entry, gone bool) {
-	if v, ok := c.hot.Load(ref); ok {
-		return v.(*entry), false
-	}
-	c.mu.Lock()
-	_, gone = c.gone[ref]
-	c.mu.Unlock()
-	return nil, gone
-}
-
 // drop deletes the entry of ref; c.mu must be held.
-func (c *cache) drop(ref BucketRef, e *entry) {
+func (c *cache) drop(s *snapshot, ref BucketRef, e *entry) {
 	c.retiredOps.Add(e.messages.Load())
 	e.stop()
 	delete(c.entries, ref)
-	c.hot.Delete(ref)
+	s.set(ref, nil)
 }
 
 // put stores e unless its bucket was shredded meanwhile, and reports whether
-// it did. When the cache is full, an arbitrary other entry is evicted.
+// it did. When the cache is full, arbitrary other entries are evicted.
 func (c *cache) put(e *entry) (stored bool, evicted int) {
+	n, evicted := c.putMany([]*entry{e})
+	return n == 1, evicted
+}
+
+// putMany stores entries as put does, publishing one snapshot, and returns
+// how many it stored.
+func (c *cache) putMany(es []*entry) (stored, evicted int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if _, gone := c.gone[e.ref]; gone {
-		return false, 0
-	}
-	if old, ok := c.entries[e.ref]; ok {
-		c.retiredOps.Add(old.messages.Load())
-		old.stop()
-	} else {
-		for ref, victim := range c.entries {
-			if len(c.entries) < c.max {
-				break
-			}
-			c.drop(ref, victim)
-			evicted++
+	s := c.begin()
+	for _, e := range es {
+		if _, gone := c.gone[e.ref]; gone {
+			continue
 		}
-	}
-	if e.timer == nil {
-		// The expired entry also leaves the cache, so that the keyset of a
-		// bucket no longer used does not stay in memory.
-		e.timer = time.AfterFunc(c.maxAge, func() {
-			e.expired.Store(true)
-			c.remove(e)
-			if c.onExpire != nil {
-				c.onExpire()
+		if old, ok := c.entries[e.ref]; ok {
+			c.retiredOps.Add(old.messages.Load())
+			old.stop()
+		} else {
+			for ref, victim := range c.entries {
+				if len(c.entries) < c.max {
+					break
+				}
+				c.drop(s, ref, victim)
+				evicted++
 			}
-		})
+		}
+		if e.timer == nil {
+			// The expired entry also leaves the cache, so that the keyset
+			// of a bucket no longer used does not stay in memory.
+			e.timer = time.AfterFunc(c.maxAge, func() {
+				e.expired.Store(true)
+				c.remove(e)
+				if c.onExpire != nil {
+					c.onExpire()
+				}
+			})
+		}
+		c.entries[e.ref] = e
+		s.set(e.ref, e)
+		stored++
 	}
-	c.entries[e.ref] = e
-	c.hot.Store(e.ref, e)
-	return true, evicted
+	c.publish(s)
+	return stored, evicted
 }
 
 // remove deletes e if it is still the cached entry of its bucket.
 func (c *cache) remove(e *entry) {
 	c.mu.Lock()
 	if c.entries[e.ref] == e {
-		c.drop(e.ref, e)
+		s := c.begin()
+		c.drop(s, e.ref, e)
+		c.publish(s)
 	}
 	c.mu.Unlock()
 	e.stop()
@@ -149,8 +216,11 @@ func (c *cache) remove(e *entry) {
 // markGone records a shredded bucket and drops its entry.
 func (c *cache) markGone(ref BucketRef) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if e := c.entries[ref]; e != nil {
-		c.drop(ref, e)
+		s := c.begin()
+		c.drop(s, ref, e)
+		c.publish(s)
 	}
 	if len(c.gone) >= c.max {
 		// The store still returns ErrShredded for forgotten buckets, so
@@ -161,15 +231,16 @@ func (c *cache) markGone(ref BucketRef) {
 		}
 	}
 	c.gone[ref] = struct{}{}
-	c.mu.Unlock()
 }
 
 func (c *cache) forget(ref BucketRef) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if e := c.entries[ref]; e != nil {
-		c.drop(ref, e)
+		s := c.begin()
+		c.drop(s, ref, e)
+		c.publish(s)
 	}
-	c.mu.Unlock()
 }
 
 func (c *cache) len() int {
@@ -180,8 +251,11 @@ func (c *cache) len() int {
 
 func (c *cache) clear() {
 	c.mu.Lock()
-	for ref, e := range c.entries {
-		c.drop(ref, e)
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		c.retiredOps.Add(e.messages.Load())
+		e.stop()
 	}
-	c.mu.Unlock()
+	clear(c.entries)
+	c.hot.Store(&hotMap{})
 }

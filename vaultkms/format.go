@@ -90,17 +90,18 @@ func appendLP(dst []byte, s string) []byte {
 // on every call and Tink does not keep.
 var adPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
-// withFieldAssociatedData calls f with the associated data of a field,
-// built in a pooled buffer that f must not keep.
-func withFieldAssociatedData[T any](bucket string, b pii.Binding, f func(ad []byte) (T, error)) (T, error) {
+// getAssociatedData returns a pooled buffer holding the associated data of
+// a field. Return it with putAssociatedData once the AEAD call is done.
+func getAssociatedData(bucket string, b pii.Binding) *[]byte {
 	buf := adPool.Get().(*[]byte)
-	ad := appendFieldAssociatedData((*buf)[:0], bucket, b)
-	out, err := f(ad)
-	if cap(ad) <= 4096 {
-		*buf = ad[:0]
+	*buf = appendFieldAssociatedData((*buf)[:0], bucket, b)
+	return buf
+}
+
+func putAssociatedData(buf *[]byte) {
+	if cap(*buf) <= 4096 {
 		adPool.Put(buf)
 	}
-	return out, err
 }
 
 // fieldAssociatedData encodes the bucket and binding that a field ciphertext

@@ -258,20 +258,16 @@ func (k *Keyring) Seal(ctx context.Context, bucket string, b pii.Binding, plaint
 		return nil, &BucketError{Op: "seal", Seller: b.Seller, Bucket: bucket, Err: err}
 	}
 
-	out, err := withFieldAssociatedData(bucket, b, func(ad []byte) ([]byte, error) {
-		ct, err := e.aead.Encrypt(plaintext, ad)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]byte, fieldHeaderSize+len(ct))
-		out[0] = fieldVersion1
-		binary.BigEndian.PutUint32(out[1:fieldHeaderSize], e.keysetID)
-		copy(out[fieldHeaderSize:], ct)
-		return out, nil
-	})
+	ad := getAssociatedData(bucket, b)
+	ct, err := e.aead.Encrypt(plaintext, *ad)
+	putAssociatedData(ad)
 	if err != nil {
 		return nil, &BucketError{Op: "seal", Seller: b.Seller, Bucket: bucket, Err: err}
 	}
+	out := make([]byte, fieldHeaderSize+len(ct))
+	out[0] = fieldVersion1
+	binary.BigEndian.PutUint32(out[1:fieldHeaderSize], e.keysetID)
+	copy(out[fieldHeaderSize:], ct)
 	return out, nil
 }
 
@@ -304,9 +300,9 @@ func (k *Keyring) Open(ctx context.Context, bucket string, b pii.Binding, cipher
 		}
 	}
 
-	pt, err := withFieldAssociatedData(bucket, b, func(ad []byte) ([]byte, error) {
-		return e.aead.Decrypt(ciphertext[fieldHeaderSize:], ad)
-	})
+	ad := getAssociatedData(bucket, b)
+	pt, err := e.aead.Decrypt(ciphertext[fieldHeaderSize:], *ad)
+	putAssociatedData(ad)
 	if err != nil {
 		return nil, &BucketError{Op: "open", Seller: b.Seller, Bucket: bucket, Err: ErrDecrypt}
 	}

@@ -132,7 +132,7 @@ func (k *Keyring) warmBatch(ctx context.Context, batcher BatchDecrypter, recs []
 		return 0, fmt.Errorf("vaultkms: warm: KEK returned %d results for %d keysets: %w", len(results), len(items), ErrInvalidResponse)
 	}
 
-	loaded := 0
+	entries := make([]*entry, 0, len(valid))
 	for i, rec := range valid {
 		if results[i].Err != nil {
 			errs = append(errs, &BucketError{Op: "warm", Seller: rec.Seller, Bucket: rec.Bucket, Err: results[i].Err})
@@ -150,9 +150,10 @@ func (k *Keyring) warmBatch(ctx context.Context, batcher BatchDecrypter, recs []
 			errs = append(errs, &BucketError{Op: "warm", Seller: rec.Seller, Bucket: rec.Bucket, Err: err})
 			continue
 		}
-		k.store(e)
-		loaded++
+		entries = append(entries, e)
 	}
+	loaded, evicted := k.cache.putMany(entries)
+	k.stats.evictions.Add(int64(evicted))
 	return loaded, errors.Join(errs...)
 }
 
