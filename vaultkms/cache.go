@@ -23,14 +23,35 @@ type entry struct {
 	keyIDs    []uint32 // a keyset holds few keys, so a slice beats a map
 	loadedAt  time.Time
 
-	messages atomic.Int64
-	bytes    atomic.Int64
+	// usage counts operations in its top bits and plaintext bytes in its
+	// low usageBytesBits, so that one atomic add accounts for a use.
+	usage atomic.Uint64
 	// expired is set by timer when the entry reaches the cache's maximum
 	// age. A timer costs nothing on the hot path, where reading the clock
 	// would cost about as much as the AEAD operation itself.
 	expired atomic.Bool
 	timer   *time.Timer
 }
+
+// Layout of entry.usage. New caps Config.MaxMessages and Config.MaxBytes at
+// half of each field, so that concurrent uses past a limit, which evict the
+// entry, cannot overflow into the other field.
+const (
+	usageBytesBits = 38
+	usageBytesMask = 1<<usageBytesBits - 1
+	usageOne       = 1 << usageBytesBits // one operation
+	maxMessagesCap = 1 << (64 - usageBytesBits - 1)
+	maxBytesCap    = 1 << (usageBytesBits - 1)
+)
+
+// use counts one operation of n bytes and returns the totals.
+func (e *entry) use(n int) (ops, size int64) {
+	u := e.usage.Add(usageOne + uint64(n))
+	return int64(u >> usageBytesBits), int64(u & usageBytesMask)
+}
+
+// ops returns the number of operations counted.
+func (e *entry) ops() int64 { return int64(e.usage.Load() >> usageBytesBits) }
 
 func (e *entry) hasKey(id uint32) bool {
 	for _, k := range e.keyIDs {
@@ -140,14 +161,14 @@ func (c *cache) operations() int64 {
 	defer c.mu.Unlock()
 	n := c.retiredOps.Load()
 	for _, e := range c.entries {
-		n += e.messages.Load()
+		n += e.ops()
 	}
 	return n
 }
 
 // drop deletes the entry of ref; c.mu must be held.
 func (c *cache) drop(s *snapshot, ref BucketRef, e *entry) {
-	c.retiredOps.Add(e.messages.Load())
+	c.retiredOps.Add(e.ops())
 	e.stop()
 	delete(c.entries, ref)
 	s.set(ref, nil)
@@ -171,7 +192,7 @@ func (c *cache) putMany(es []*entry) (stored, evicted int) {
 			continue
 		}
 		if old, ok := c.entries[e.ref]; ok {
-			c.retiredOps.Add(old.messages.Load())
+			c.retiredOps.Add(old.ops())
 			old.stop()
 		} else {
 			for ref, victim := range c.entries {
@@ -253,7 +274,7 @@ func (c *cache) clear() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, e := range c.entries {
-		c.retiredOps.Add(e.messages.Load())
+		c.retiredOps.Add(e.ops())
 		e.stop()
 	}
 	clear(c.entries)

@@ -54,11 +54,13 @@ type Config struct {
 	MaxAge time.Duration
 
 	// MaxMessages bounds how many seal, open and index operations one cached
-	// keyset serves before it is unwrapped again. Default DefaultMaxMessages.
+	// keyset serves before it is unwrapped again, at most 2^25. Default
+	// DefaultMaxMessages.
 	MaxMessages int64
 
-	// MaxBytes bounds the plaintext bytes one cached keyset seals or opens
-	// before it is unwrapped again. Default DefaultMaxBytes.
+	// MaxBytes bounds the bytes one cached keyset seals, opens or indexes
+	// before it is unwrapped again, at most 2^37 (128 GiB). Default
+	// DefaultMaxBytes.
 	MaxBytes int64
 
 	// MaxBuckets bounds how many unwrapped keysets are cached at once.
@@ -127,10 +129,10 @@ func (c Config) withDefaults() (Config, error) {
 	switch {
 	case c.MaxAge < 0:
 		return c, fmt.Errorf("vaultkms: Config.MaxAge %v must be positive", c.MaxAge)
-	case c.MaxMessages < 0:
-		return c, fmt.Errorf("vaultkms: Config.MaxMessages %d must be positive", c.MaxMessages)
-	case c.MaxBytes < 0:
-		return c, fmt.Errorf("vaultkms: Config.MaxBytes %d must be positive", c.MaxBytes)
+	case c.MaxMessages < 0 || c.MaxMessages > maxMessagesCap:
+		return c, fmt.Errorf("vaultkms: Config.MaxMessages %d must be from 1 to %d", c.MaxMessages, maxMessagesCap)
+	case c.MaxBytes < 0 || c.MaxBytes > maxBytesCap:
+		return c, fmt.Errorf("vaultkms: Config.MaxBytes %d must be from 1 to %d", c.MaxBytes, maxBytesCap)
 	case c.MaxBuckets < 0:
 		return c, fmt.Errorf("vaultkms: Config.MaxBuckets %d must be positive", c.MaxBuckets)
 	case c.LoadTimeout < 0:
@@ -384,8 +386,7 @@ func (k *Keyring) entryFor(ctx context.Context, ref BucketRef, create bool, n in
 		return nil, ErrShredded
 	}
 	if e != nil {
-		msgs := e.messages.Add(1)
-		size := e.bytes.Add(int64(n))
+		msgs, size := e.use(n)
 		fresh := !e.expired.Load() && msgs <= k.cfg.MaxMessages && size <= k.cfg.MaxBytes
 		if fresh && k.clockSet {
 			fresh = k.cfg.Now().Sub(e.loadedAt) < k.cfg.MaxAge
@@ -394,7 +395,7 @@ func (k *Keyring) entryFor(ctx context.Context, ref BucketRef, create bool, n in
 			return e, nil
 		}
 		// This operation counts as a miss, not against the stale entry.
-		e.messages.Add(-1)
+		e.usage.Add(^uint64(usageOne - 1))
 		k.cache.remove(e)
 		k.stats.evictions.Add(1)
 	}
@@ -404,8 +405,7 @@ func (k *Keyring) entryFor(ctx context.Context, ref BucketRef, create bool, n in
 	if err != nil {
 		return nil, err
 	}
-	e.messages.Add(1)
-	e.bytes.Add(int64(n))
+	e.use(n)
 	return e, nil
 }
 

@@ -624,6 +624,8 @@ func TestNewConfigErrors(t *testing.T) {
 		{"no store", vaultkms.Config{KEK: kek}},
 		{"negative MaxAge", vaultkms.Config{KEK: kek, Store: store, MaxAge: -1}},
 		{"small index", vaultkms.Config{KEK: kek, Store: store, BlindIndexSize: 4}},
+		{"huge MaxMessages", vaultkms.Config{KEK: kek, Store: store, MaxMessages: 1 << 40}},
+		{"huge MaxBytes", vaultkms.Config{KEK: kek, Store: store, MaxBytes: 1 << 50}},
 		{"large index", vaultkms.Config{KEK: kek, Store: store, BlindIndexSize: 64}},
 	} {
 		if _, err := vaultkms.New(tc.cfg); err == nil {

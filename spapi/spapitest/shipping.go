@@ -344,7 +344,6 @@ func (s *Server) shippingCancel(w http.ResponseWriter, r *http.Request, call *Ca
 // mfnShipment is a Merchant Fulfillment shipment.
 type mfnShipment struct {
 	id, seller, orderID, status, serviceID string
-	body                                   map[string]any
 }
 
 // mfnLabel encodes a label the way Merchant Fulfillment does: base64 of
