@@ -130,7 +130,12 @@ func (s *Server) ExpireTokens() {
 // client_credentials grants.
 func (s *Server) serveLWA(w http.ResponseWriter, r *http.Request) {
 	entry := Entry{Operation: LWAOperation, Method: r.Method, Path: r.URL.Path}
-	defer func() { s.logEntry(entry) }()
+	logged := false
+	defer func() {
+		if !logged {
+			s.logEntry(entry)
+		}
+	}()
 	lwaError := func(status int, code, desc string) {
 		entry.Status = status
 		WriteJSON(w, status, map[string]string{"error": code, "error_description": desc})
@@ -151,6 +156,11 @@ func (s *Server) serveLWA(w http.ResponseWriter, r *http.Request) {
 	}
 	if f := s.takeFault(LWAOperation, ""); f != nil {
 		entry.Fault = true
+		if f.Drop {
+			// Log before the connection closes; the client may retry first.
+			logged = true
+			s.logEntry(entry)
+		}
 		if s.applyFault(w, r, f) {
 			entry.Status = f.Status
 			return

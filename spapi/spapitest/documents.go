@@ -114,9 +114,12 @@ func (s *Server) ExpireDocumentURLs() {
 func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 	entry := Entry{Operation: DocumentOperation, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: redactedHeader(r.Header)}
 	status := http.StatusOK
+	logged := false
 	defer func() {
-		entry.Status = status
-		s.logEntry(entry)
+		if !logged {
+			entry.Status = status
+			s.logEntry(entry)
+		}
 	}()
 	storageError := func(st int, code, msg string) {
 		status = st
@@ -127,6 +130,11 @@ func (s *Server) serveDocument(w http.ResponseWriter, r *http.Request) {
 
 	if f := s.takeFault(DocumentOperation, ""); f != nil {
 		entry.Fault = true
+		if f.Drop {
+			// Log before the connection closes; the client may retry first.
+			logged = true
+			s.logEntry(entry)
+		}
 		if s.applyFault(w, r, f) {
 			status = f.Status
 			return

@@ -22,7 +22,8 @@ type Entry struct {
 	Query    url.Values
 	SellerID string
 	Region   spapi.Region
-	Status   int
+	// Status is the response status, or 0 when a fault dropped the connection.
+	Status int
 	// Header holds the request headers with token values replaced by "REDACTED".
 	Header http.Header
 	// UsedRDT reports whether the call carried a Restricted Data Token.

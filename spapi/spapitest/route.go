@@ -80,9 +80,12 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 		Region:    region,
 		Header:    redactedHeader(r.Header),
 	}
+	logged := false
 	defer func() {
-		entry.Status = rec.status
-		s.logEntry(entry)
+		if !logged {
+			entry.Status = rec.status
+			s.logEntry(entry)
+		}
 	}()
 	requestID := s.newRequestID()
 	w.Header().Set("x-amzn-RequestId", requestID)
@@ -97,6 +100,12 @@ func (s *Server) serveOperation(w http.ResponseWriter, r *http.Request, rt *rout
 
 	if f := s.takeFault(rt.operation, call.SellerID); f != nil {
 		entry.Fault = true
+		if f.Drop {
+			// Log before the connection closes, because the client may
+			// retry and finish before this handler returns.
+			entry.Status, logged = 0, true
+			s.logEntry(entry)
+		}
 		if s.applyFault(rec, r, f) {
 			return
 		}
