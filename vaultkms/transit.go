@@ -143,9 +143,10 @@ type TransitConfig struct {
 // less than a third of its TTL is left, and replaced by a new login when
 // renewal fails or Vault rejects it.
 type Transit struct {
-	cfg    TransitConfig
-	uri    KeyURI
-	client *api.Client
+	cfg         TransitConfig
+	uri         KeyURI
+	client      *api.Client
+	loginClient *api.Client
 
 	mu         sync.Mutex
 	leaseStart time.Time
@@ -227,9 +228,31 @@ func NewTransit(cfg TransitConfig) (*Transit, error) {
 	}
 	hc.Transport = limitTransport{base: base, max: maxResponseBytes}
 
+	client, err := newAPIClient(cfg, &hc)
+	if err != nil {
+		return nil, err
+	}
+	// Logins go through a client of their own that never carries a token,
+	// so that an expired token is not sent along with the credentials.
+	loginClient, err := newAPIClient(cfg, &hc)
+	if err != nil {
+		return nil, err
+	}
+	t := &Transit{cfg: cfg, uri: uri, client: client, loginClient: loginClient, bucketKeys: make(map[string]bool)}
+	if cfg.Token != "" {
+		// The configured token is used until Vault rejects it; its TTL is
+		// unknown, so it is not renewed.
+		client.SetToken(cfg.Token)
+		t.loggedIn = true
+	}
+	return t, nil
+}
+
+// newAPIClient builds a vault/api client from cfg alone, with no token.
+func newAPIClient(cfg TransitConfig, hc *http.Client) (*api.Client, error) {
 	client, err := api.NewClient(&api.Config{
 		Address:          cfg.Address,
-		HttpClient:       &hc,
+		HttpClient:       hc,
 		Timeout:          cfg.Timeout,
 		MaxRetries:       0, // retries are ours, with backoff and re-login
 		DisableRedirects: true,
@@ -246,14 +269,7 @@ func NewTransit(cfg TransitConfig) (*Transit, error) {
 	if cfg.Namespace != "" {
 		client.SetNamespace(cfg.Namespace)
 	}
-	t := &Transit{cfg: cfg, uri: uri, client: client, bucketKeys: make(map[string]bool)}
-	if cfg.Token != "" {
-		// The configured token is used until Vault rejects it; its TTL is
-		// unknown, so it is not renewed.
-		client.SetToken(cfg.Token)
-		t.loggedIn = true
-	}
-	return t, nil
+	return client, nil
 }
 
 // KeyURI returns the parsed key URI.
@@ -711,7 +727,7 @@ func (t *Transit) login(ctx context.Context) error {
 		t.calls.Add(1)
 		lctx, cancel := context.WithTimeout(ctx, t.cfg.Timeout)
 		defer cancel()
-		sec, err := t.client.Auth().Login(lctx, t.cfg.Auth)
+		sec, err := t.cfg.Auth.Login(lctx, t.loginClient)
 		if err != nil {
 			te := classify("login", "auth", err)
 			t.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "vaultkms: vault login failed", slog.Int("status", te.StatusCode))

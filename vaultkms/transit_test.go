@@ -80,6 +80,10 @@ func (fv *fakeVault) serve(w http.ResponseWriter, r *http.Request) {
 
 	path := strings.TrimPrefix(r.URL.Path, "/v1/")
 	if path == "auth/test/login" {
+		if r.Header.Get("X-Vault-Token") != "" {
+			vaultErr(w, 400, "login request carries a token")
+			return
+		}
 		fv.logins.Add(1)
 		tok := "login-" + time.Now().Format("150405.000000000")
 		fv.mu.Lock()
