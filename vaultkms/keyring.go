@@ -343,8 +343,8 @@ func (k *Keyring) BlindIndex(ctx context.Context, seller string, kind pii.Kind, 
 // store and leaves a tombstone, so the bucket is never created again. It
 // drops the keyset from this keyring's cache. With BucketKEKs it also
 // deletes the bucket's KEK, so that copies of the wrapped keyset in backups
-// cannot be unwrapped either. Shredding twice, or shredding a bucket that never had a
-// keyset, succeeds.
+// cannot be unwrapped either. Shredding twice, or shredding a bucket that
+// never had a keyset, succeeds.
 //
 // Other processes may keep a cached copy of the keyset for up to their
 // Config.MaxAge after Shred returns; lower MaxAge to bound that time.
