@@ -188,6 +188,16 @@ func extract(name, prefix string, data []byte) (*File, error) {
 			f.Vectors = append(f.Vectors, vectors(prefix, strings.ToUpper(method), p, op)...)
 		}
 	}
+
+	// Amazon's shipping model gives linkCarrierAccount two methods under one
+	// operation ID; the method keeps their names unique.
+	seen := map[string]bool{}
+	for i := range f.Vectors {
+		if seen[f.Vectors[i].Name] {
+			f.Vectors[i].Name += "/" + f.Vectors[i].Method
+		}
+		seen[f.Vectors[i].Name] = true
+	}
 	return f, nil
 }
 
