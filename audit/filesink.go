@@ -36,8 +36,9 @@ const (
 
 // Defaults of FileConfig.
 const (
-	DefaultMaxFileSize  = 64 << 20
-	DefaultSyncInterval = time.Second
+	DefaultMaxFileSize   = 64 << 20
+	DefaultSyncInterval  = time.Second
+	DefaultCheckInterval = 10 * time.Millisecond
 )
 
 // FileConfig configures a FileSink. Path is required; the zero value of
@@ -55,6 +56,12 @@ type FileConfig struct {
 	// SyncInterval is the fsync period under SyncInterval. Default
 	// DefaultSyncInterval.
 	SyncInterval time.Duration
+	// CheckInterval is how often Append checks that Path still names the
+	// open file, a stat call. Default DefaultCheckInterval; a negative value
+	// checks before every append. Entries appended between a deletion of the
+	// file and the next check are lost with the deleted file; after a rename
+	// they are in the renamed file.
+	CheckInterval time.Duration
 	// Perm is the mode of new files. Default 0600.
 	Perm fs.FileMode
 	// Logger receives reopen, repair and sync events. Default: discard.
@@ -64,9 +71,10 @@ type FileConfig struct {
 // FileSink stores entries as JSON lines (AppendJSONLine) in a file, and
 // serves as a primary Sink or a Secondary.
 //
-// Before each append it checks that Path still names the open file. When
-// the file was renamed (for example by logrotate) or deleted, it opens a new
-// file at Path and continues the chain there. At open, and after a failed
+// Before an append, at most every FileConfig.CheckInterval, it checks that
+// Path still names the open file. When the file was renamed (for example by
+// logrotate) or deleted, it opens a new file at Path and continues the chain
+// there. At open, and after a failed
 // write, it reads the chain head back from the last line on disk and cuts off
 // a last line that a crash left without its newline.
 //
@@ -77,16 +85,17 @@ type FileSink struct {
 	cfg FileConfig
 	log *slog.Logger
 
-	mu     sync.Mutex
-	f      *os.File
-	info   fs.FileInfo // of f, to tell whether Path still names it
-	size   int64
-	head   Link
-	dirty  bool // written since the last fsync
-	broken bool // a write failed; read the head back before the next one
-	closed bool
-	buf    []byte
-	lock   *os.File
+	mu      sync.Mutex
+	f       *os.File
+	info    fs.FileInfo // of f, to tell whether Path still names it
+	size    int64
+	head    Link
+	dirty   bool      // written since the last fsync
+	broken  bool      // a write failed; read the head back before the next one
+	checked time.Time // when Path was last compared with the open file
+	closed  bool
+	buf     []byte
+	lock    *os.File
 
 	stopSync chan struct{}
 	syncDone chan struct{}
@@ -109,6 +118,9 @@ func OpenFile(cfg FileConfig) (*FileSink, error) {
 	}
 	if cfg.SyncInterval == 0 {
 		cfg.SyncInterval = DefaultSyncInterval
+	}
+	if cfg.CheckInterval == 0 {
+		cfg.CheckInterval = DefaultCheckInterval
 	}
 	if cfg.Perm == 0 {
 		cfg.Perm = 0o600
@@ -316,6 +328,13 @@ func (s *FileSink) write(ctx context.Context, kr *Keyring, entries []Entry) erro
 // ensureFile reopens Path when it no longer names the open file, and reads
 // the head back after a failed write.
 func (s *FileSink) ensureFile() error {
+	if s.cfg.CheckInterval > 0 && !s.broken {
+		now := time.Now()
+		if now.Sub(s.checked) < s.cfg.CheckInterval {
+			return nil
+		}
+		s.checked = now
+	}
 	st, err := os.Stat(s.cfg.Path)
 	switch {
 	case err == nil && os.SameFile(st, s.info):

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/brianvoe/gofakeit/v7"
 
@@ -109,6 +110,8 @@ func TestFileSinkSurvivesRename(t *testing.T) {
 	if err := os.Rename(path, moved); err != nil {
 		t.Fatal(err)
 	}
+	// The sink looks at the path at most every DefaultCheckInterval.
+	time.Sleep(2 * audit.DefaultCheckInterval)
 	appendN(t, s, kr, f, 5)
 
 	head, _ := s.Head(context.Background())
@@ -131,7 +134,7 @@ func TestFileSinkSurvivesDelete(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	kr := newKeyring(t)
 	f := gofakeit.New(4)
-	s := openFileSink(t, audit.FileConfig{Path: path})
+	s := openFileSink(t, audit.FileConfig{Path: path, CheckInterval: -1})
 	appendN(t, s, kr, f, 5)
 	before, _ := s.Head(context.Background())
 
