@@ -7,6 +7,10 @@ import (
 
 // The raw* types mirror the customisation JSON closely enough to decode the
 // fields spkit uses; everything else is ignored.
+//
+// NOTE: Amazon publishes no schema for this JSON. The key names and the
+// customizationType values follow customisation files sellers have shared
+// publicly and have not been checked against a live zip from this code.
 
 type rawDocument struct {
 	Version           string       `json:"version"`
