@@ -51,7 +51,8 @@ func newStore() *store {
 // inventory, settlement reports and financial events, which the typed
 // operations then serve and change. Customisation zips and settlement
 // files are stored as documents. Loading a seller again replaces its data.
-// The first call registers the typed operations.
+// The first call registers the typed operations, except those already
+// served by a handler from Handle; register such handlers before Load.
 func (s *Server) Load(ds *Dataset) {
 	s.registerTypedAPIs()
 	st := s.apis().data
