@@ -200,3 +200,10 @@ func BenchmarkFieldSealOnly(b *testing.B) {
 		}
 	}
 }
+
+// fieldAssociatedData encodes the bucket and binding that a field ciphertext
+// is bound to.
+func fieldAssociatedData(bucket string, b pii.Binding) []byte {
+	n := len(fieldADLabel) + 1 + 5*4 + len(bucket) + len(b.Seller) + len(b.Table) + len(b.Column) + len(b.RowID)
+	return appendFieldAssociatedData(make([]byte, 0, n), bucket, b)
+}

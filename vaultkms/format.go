@@ -104,13 +104,8 @@ func putAssociatedData(buf *[]byte) {
 	}
 }
 
-// fieldAssociatedData encodes the bucket and binding that a field ciphertext
-// is bound to.
-func fieldAssociatedData(bucket string, b pii.Binding) []byte {
-	n := len(fieldADLabel) + 1 + 5*4 + len(bucket) + len(b.Seller) + len(b.Table) + len(b.Column) + len(b.RowID)
-	return appendFieldAssociatedData(make([]byte, 0, n), bucket, b)
-}
-
+// appendFieldAssociatedData appends the encoding of the bucket and binding
+// that a field ciphertext is bound to.
 func appendFieldAssociatedData(ad []byte, bucket string, b pii.Binding) []byte {
 	ad = append(ad, fieldADLabel...)
 	ad = append(ad, fieldVersion1)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -673,5 +674,51 @@ func TestKeyringExpiredEntryLeavesCache(t *testing.T) {
 	}
 	if got := b.ring.Stats().Evictions; got != 1 {
 		t.Fatalf("evictions = %d, want 1", got)
+	}
+}
+
+func TestKeyringForget(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	ctx := context.Background()
+	bind := binding(gofakeit.New(32))
+	if _, err := b.ring.Seal(ctx, "b1", bind, []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	b.ring.Forget(bind.Seller, "b1")
+	if _, err := b.ring.Seal(ctx, "b1", bind, []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.kek.calls(); got != 2 {
+		t.Fatalf("KEK calls = %d, want 2 (creation, then unwrap after Forget)", got)
+	}
+}
+
+func TestKeyringErrorsCarryNoValues(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	ctx := context.Background()
+	f := gofakeit.New(33)
+	bind := binding(f)
+	name := f.Name()
+	ct, err := b.ring.Seal(ctx, "b1", bind, []byte(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := bind
+	moved.RowID = f.UUID()
+	_, err = b.ring.Open(ctx, "b1", moved, ct)
+	var be *vaultkms.BucketError
+	if !errors.As(err, &be) || be.Op != "open" || be.Seller != bind.Seller || be.Bucket != "b1" {
+		t.Fatalf("Open error = %#v, want a *BucketError naming op, seller and bucket", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, name) || strings.Contains(msg, moved.RowID) {
+		t.Fatalf("error message %q contains a value or row ID", msg)
+	}
+
+	b.kek.setDown(true)
+	_, err = b.ring.Seal(ctx, "b2", bind, []byte(name))
+	if err == nil || strings.Contains(err.Error(), name) {
+		t.Fatalf("Seal error with the KEK down = %v; want an error without the value", err)
 	}
 }
