@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hidemont/spkit/pii"
@@ -58,6 +59,13 @@ func (e *Entry) link() Link { return Link{Seq: e.Seq, MAC: e.MAC} }
 // future layout cannot be confused with this one.
 const canonicalVersion = 1
 
+// canonicalBuffers holds buffers for appendCanonical, which would otherwise
+// escape to the heap through the hash.Hash interface on every MAC.
+var canonicalBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 0, 512)
+	return &b
+}}
+
 // appendCanonical appends the unambiguous encoding of e without its MAC:
 // fixed-width integers and length-prefixed strings.
 func appendCanonical(b []byte, e *Entry) []byte {
@@ -92,8 +100,10 @@ func (kr *Keyring) Chain(head Link, e *Entry) (Link, error) {
 	e.Seq = head.Seq + 1
 	e.Prev = macs[:len(head.MAC):len(head.MAC)]
 	e.KeyID = d.id
-	var buf [512]byte
-	e.MAC = d.chainMAC(appendCanonical(buf[:0], e), macs[len(head.MAC):])
+	buf := canonicalBuffers.Get().(*[]byte)
+	*buf = appendCanonical((*buf)[:0], e)
+	e.MAC = d.chainMAC(*buf, macs[len(head.MAC):])
+	canonicalBuffers.Put(buf)
 	return e.link(), nil
 }
 
@@ -108,9 +118,12 @@ func (kr *Keyring) CheckMAC(e *Entry) error {
 	if d == nil {
 		return fmt.Errorf("%w %q", ErrUnknownKey, clip(e.KeyID))
 	}
-	var buf [512]byte
-	var sum [32]byte
-	want := d.chainMAC(appendCanonical(buf[:0], e), sum[:0])
+	buf := canonicalBuffers.Get().(*[]byte)
+	defer canonicalBuffers.Put(buf)
+	*buf = appendCanonical((*buf)[:0], e)
+	// The MAC goes into the same buffer, after the message.
+	n := len(*buf)
+	want := d.chainMAC((*buf)[:n], (*buf)[n:n])
 	if !hmac.Equal(want, e.MAC) {
 		return ErrMACMismatch
 	}
