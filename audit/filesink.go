@@ -59,7 +59,7 @@ type FileConfig struct {
 	// CheckInterval is how often Append checks that Path still names the
 	// open file, a stat call. Default DefaultCheckInterval; a negative value
 	// checks before every append. Entries appended between a deletion of the
-	// file and the next check are lost with the deleted file; after a rename
+	// file and the next check are lost with the deleted file. After a rename
 	// they are in the renamed file.
 	CheckInterval time.Duration
 	// Perm is the mode of new files. Default 0600.

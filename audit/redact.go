@@ -134,7 +134,8 @@ func piiPlaceholder(t reflect.Type) (string, bool) {
 	return "", false
 }
 
-// exposure is how values of a type can come to hold personal data.
+// exposure is the way, if any, in which values of a type can hold personal
+// data.
 type exposure uint8
 
 const (
