@@ -544,7 +544,8 @@ func (t *Trail) DroppedAlerts() uint64 { return t.droppedAlerts.Load() }
 // Close stops accepting events, fails those still queued with ErrClosed, and
 // waits until the secondary sinks and the notifier have written what was
 // queued for them, or until ctx ends. A secondary sink that never returns
-// makes Close return ctx.Err().
+// makes Close return ctx.Err(). Close does not close the sinks; their owner
+// closes them after Close returns.
 func (t *Trail) Close(ctx context.Context) error {
 	t.stopOnce.Do(func() { close(t.stop) })
 	finished := make(chan struct{})
