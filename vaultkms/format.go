@@ -16,9 +16,9 @@ import (
 //	bytes 5-    Tink AEAD ciphertext (Tink prefix with its key ID, nonce,
 //	            encrypted data, tag)
 //
-// The associated data given to Tink is fieldAssociatedData: the format
-// version, the bucket and the binding, each length-prefixed, so no two
-// distinct bindings encode to the same bytes.
+// The associated data given to Tink (appendFieldAssociatedData) is a label,
+// the format version, then the seller, bucket, table, column and row ID, each
+// length-prefixed, so no two distinct bindings encode to the same bytes.
 const (
 	fieldVersion1    = 1
 	fieldHeaderSize  = 5
