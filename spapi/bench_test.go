@@ -81,14 +81,10 @@ func BenchmarkQuotaRedisThreeClients(b *testing.B) {
 	runQuota(b, func() []spapi.Limiter {
 		// A new key prefix per iteration, so that each run starts with a full bucket.
 		iteration++
-		opts := spapi.RedisLimiterOptions{Prefix: prefix + strconv.Itoa(iteration) + ":"}
+		iterPrefix := prefix + strconv.Itoa(iteration) + ":"
 		var out []spapi.Limiter
 		for range 3 {
-			l, err := spapi.NewRedisLimiter(rdb, opts)
-			if err != nil {
-				b.Fatal(err)
-			}
-			out = append(out, l)
+			out = append(out, newRedisLimiter(b, rdb, iterPrefix))
 		}
 		return out
 	})

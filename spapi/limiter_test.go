@@ -3,8 +3,11 @@ package spapi_test
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -316,13 +319,27 @@ func TestClientsWithSeparateLimitersThrottled(t *testing.T) {
 	}
 }
 
-func newRedisLimiter(t *testing.T, rdb redis.UniversalClient, prefix string) *spapi.RedisLimiter {
+func newRedisLimiter(t testing.TB, rdb redis.UniversalClient, prefix string) *spapi.RedisLimiter {
 	t.Helper()
 	l, err := spapi.NewRedisLimiter(rdb, spapi.RedisLimiterOptions{Prefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}
+	deleteRateKeys(t, rdb, prefix)
 	return l
+}
+
+// deleteRateKeys deletes the limiter's keys at cleanup. redistest deletes
+// the keys under its prefix, but redis_rate puts "rate:" in front of them.
+func deleteRateKeys(t testing.TB, rdb redis.UniversalClient, prefix string) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		keys, err := rdb.Keys(ctx, "rate:"+prefix+"*").Result()
+		if err == nil && len(keys) > 0 {
+			_ = rdb.Del(ctx, keys...).Err()
+		}
+	})
 }
 
 func TestClientsSharingRedisLimiter(t *testing.T) {
@@ -423,5 +440,132 @@ func TestLocalLimiterRejectsInvalidPlan(t *testing.T) {
 		if err := l.Wait(context.Background(), limitKey, p); !errors.Is(err, spapi.ErrInvalidRequest) {
 			t.Errorf("plan %+v: error = %v, want ErrInvalidRequest", p, err)
 		}
+	}
+}
+
+// limiterConformance runs the behaviour every Limiter must have, in real
+// time, against implementations built by newLimiter.
+func limiterConformance(t *testing.T, newLimiter func(t *testing.T) spapi.Limiter) {
+	t.Run("burst then pace", func(t *testing.T) {
+		t.Parallel()
+		l := newLimiter(t)
+		plan := spapi.Plan{Rate: 10, Burst: 3}
+		ctx := ctxTimeout(t, 10*time.Second)
+		start := time.Now()
+		for range 3 {
+			if err := l.Wait(ctx, limitKey, plan); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(start); d > 80*time.Millisecond {
+			t.Errorf("burst of 3 took %v, want no wait", d)
+		}
+		for range 2 {
+			if err := l.Wait(ctx, limitKey, plan); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(start); d < 150*time.Millisecond || d > time.Second {
+			t.Errorf("5 calls at 10/s burst 3 took %v, want about 200ms", d)
+		}
+	})
+	t.Run("keys are separate", func(t *testing.T) {
+		t.Parallel()
+		l := newLimiter(t)
+		plan := spapi.Plan{Rate: 0.01, Burst: 1}
+		ctx := ctxTimeout(t, 10*time.Second)
+		start := time.Now()
+		for _, op := range []string{"a.one", "a.two", "a.three"} {
+			k := limitKey
+			k.Operation = op
+			if err := l.Wait(ctx, k, plan); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(start); d > 200*time.Millisecond {
+			t.Errorf("three keys took %v, want no wait", d)
+		}
+	})
+	t.Run("context ends the wait", func(t *testing.T) {
+		t.Parallel()
+		l := newLimiter(t)
+		plan := spapi.Plan{Rate: 0.01, Burst: 1}
+		if err := l.Wait(ctxTimeout(t, 10*time.Second), limitKey, plan); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if err := l.Wait(ctx, limitKey, plan); err != context.DeadlineExceeded {
+			t.Errorf("error = %v, want context.DeadlineExceeded", err)
+		}
+	})
+	t.Run("invalid plan", func(t *testing.T) {
+		t.Parallel()
+		l := newLimiter(t)
+		if err := l.Wait(context.Background(), limitKey, spapi.Plan{Rate: 0, Burst: 1}); !errors.Is(err, spapi.ErrInvalidRequest) {
+			t.Errorf("error = %v, want ErrInvalidRequest", err)
+		}
+	})
+}
+
+func TestLocalLimiterConformance(t *testing.T) {
+	t.Parallel()
+	limiterConformance(t, func(t *testing.T) spapi.Limiter { return spapi.NewLocalLimiter() })
+}
+
+func TestRedisLimiterConformance(t *testing.T) {
+	t.Parallel()
+	rdb, prefix := redistest.New(t)
+	var n atomic.Int64
+	limiterConformance(t, func(t *testing.T) spapi.Limiter {
+		return newRedisLimiter(t, rdb, prefix+strconv.FormatInt(n.Add(1), 10)+":")
+	})
+}
+
+func TestRedisLimiterRecoversAfterOutage(t *testing.T) {
+	t.Parallel()
+	_, prefix := redistest.New(t)
+	var down atomic.Bool
+	down.Store(true)
+	rdb := redis.NewClient(&redis.Options{
+		Addr:       redistest.Addr(),
+		MaxRetries: -1,
+		Dialer: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			if down.Load() {
+				return nil, errors.New("redis down for the test")
+			}
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	})
+	t.Cleanup(func() { _ = rdb.Close() })
+	deleteRateKeys(t, rdb, prefix)
+	l, err := spapi.NewRedisLimiter(rdb, spapi.RedisLimiterOptions{Prefix: prefix, FallbackFor: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := spapi.Plan{Rate: 100, Burst: 10}
+	ctx := ctxTimeout(t, 10*time.Second)
+	if err := l.Wait(ctx, limitKey, plan); err != nil {
+		t.Fatalf("Wait while Redis is down: %v", err)
+	}
+
+	// go-redis itself waits about a second before it dials again after
+	// failed dials, so poll until the limiter writes its bucket to Redis.
+	down.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if err := l.Wait(ctx, limitKey, plan); err != nil {
+			t.Fatalf("Wait after Redis is back: %v", err)
+		}
+		// redis_rate puts "rate:" in front of every key.
+		keys, err := rdb.Keys(ctx, "rate:"+prefix+"*").Result()
+		if err == nil && len(keys) == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no bucket in Redis 5s after it came back (keys %v, error %v)", keys, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

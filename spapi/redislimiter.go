@@ -15,7 +15,8 @@ import (
 // RedisLimiterOptions configures a [RedisLimiter]. The zero value selects
 // the defaults written on each field.
 type RedisLimiterOptions struct {
-	// Prefix starts every Redis key. Default: "spkit:ratelimit:".
+	// Prefix follows "rate:", which redis_rate puts in front of every key.
+	// Keys expire once their bucket is full again. Default: "spkit:ratelimit:".
 	Prefix string
 	// FallbackShare is the fraction of each plan (rate and burst, the burst
 	// at least 1) that this process uses on its own while Redis cannot be
