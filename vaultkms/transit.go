@@ -150,6 +150,7 @@ type Transit struct {
 
 	mu         sync.Mutex
 	leaseStart time.Time
+	lastLogin  time.Time
 	leaseTTL   time.Duration
 	renewable  bool
 	loggedIn   bool
@@ -582,7 +583,7 @@ func (t *Transit) call(ctx context.Context, op, path string, do func(context.Con
 			return nil, backoff.Permanent(ctx.Err())
 		}
 		terr := classify(op, path, err)
-		if terr.StatusCode == http.StatusForbidden && t.cfg.Auth != nil && !relogged {
+		if terr.StatusCode == http.StatusForbidden && t.cfg.Auth != nil && !relogged && t.mayRelogin() {
 			relogged = true
 			t.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "vaultkms: vault rejected the token, logging in again", slog.String("path", path))
 			if lerr := t.login(ctx); lerr != nil {
@@ -721,6 +722,17 @@ func (t *Transit) ensureToken(ctx context.Context) error {
 	return err
 }
 
+// minReloginInterval is the minimum time between a login and a new login
+// after a 403. A token rejected that soon lacks a capability rather than
+// being expired, and logging in again would not help.
+const minReloginInterval = time.Second
+
+func (t *Transit) mayRelogin() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lastLogin.IsZero() || t.cfg.Now().Sub(t.lastLogin) >= minReloginInterval
+}
+
 // login runs the auth method once for all concurrent callers.
 func (t *Transit) login(ctx context.Context) error {
 	_, err, _ := t.logins.Do("login", func() (any, error) {
@@ -737,6 +749,9 @@ func (t *Transit) login(ctx context.Context) error {
 			return nil, &TransitError{Op: "login", Path: "auth", Message: "login returned no token", Err: ErrInvalidResponse}
 		}
 		t.loginCount.Add(1)
+		t.mu.Lock()
+		t.lastLogin = t.cfg.Now()
+		t.mu.Unlock()
 		t.setLease(sec)
 		t.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "vaultkms: logged in to vault",
 			slog.Duration("ttl", time.Duration(sec.Auth.LeaseDuration)*time.Second), slog.Bool("renewable", sec.Auth.Renewable))
