@@ -95,6 +95,8 @@ type call struct {
 // [ErrNoCredential]. Each attempt waits for the limiter, so Do blocks until a
 // token is available or ctx ends. A non-2xx response returns an [*Error]; LWA
 // failures return a [*TokenError]; context errors are returned unchanged.
+// When the body does not decode into out, Do returns the response with the
+// error.
 func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, error) {
 	cl, err := c.prepare(ctx, req)
 	if err != nil {
@@ -264,10 +266,18 @@ func (c *Client) attempt(ctx context.Context, cl *call) (*Response, error) {
 		// Token requests have retried what they may already.
 		return nil, backoff.Permanent(err)
 	}
-	cl.lastBearer = bearer
+	waitStart := time.Now()
 	if err := c.cfg.Limiter.Wait(ctx, cl.limitKey, c.limitPlan(cl)); err != nil {
 		return nil, err
 	}
+	if time.Since(waitStart) > time.Second {
+		// A long wait may have brought the token into its refresh window;
+		// the cache returns it at once when it is still fresh.
+		if bearer, err = c.bearer(ctx, cl); err != nil {
+			return nil, backoff.Permanent(err)
+		}
+	}
+	cl.lastBearer = bearer
 
 	var body io.Reader
 	if cl.body != nil {

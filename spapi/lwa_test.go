@@ -421,3 +421,36 @@ func TestLowerCaseMethod(t *testing.T) {
 		t.Errorf("lower-case method: %v", err)
 	}
 }
+
+func TestTokenRefreshedAfterLongLimiterWait(t *testing.T) {
+	t.Parallel()
+	clk := &clock{now: time.Now()}
+	b := setup(t, spapitest.Options{}, func(c *spapi.Config) {
+		c.Now = clk.Now
+		c.Limiter = advancingLimiter{clk: clk, by: 58 * time.Minute}
+	})
+	if _, err := b.client.Do(ctxTimeout(t, 10*time.Second), b.getItem("1"), nil); err != nil {
+		t.Fatal(err)
+	}
+	// The limiter "waited" 58 minutes, so the token obtained before it was
+	// inside its refresh window and was replaced before the request.
+	if n := b.srv.Count(spapitest.LWAOperation, 0); n != 2 {
+		t.Errorf("LWA requests = %d, want 2", n)
+	}
+	if n := b.srv.Count(opGetItem, 0); n != 1 {
+		t.Errorf("getItem requests = %d, want 1", n)
+	}
+}
+
+// advancingLimiter moves a clock forward on every wait and sleeps just over
+// a second, as a limiter that held a call for a long time.
+type advancingLimiter struct {
+	clk *clock
+	by  time.Duration
+}
+
+func (l advancingLimiter) Wait(ctx context.Context, _ spapi.LimitKey, _ spapi.Plan) error {
+	l.clk.Advance(l.by)
+	time.Sleep(1100 * time.Millisecond)
+	return ctx.Err()
+}
