@@ -87,10 +87,14 @@ func (s *testSealer) Open(_ context.Context, bucket string, b pii.Binding, ciphe
 
 // testIndexer is an HMAC-SHA256 Indexer with one key per seller.
 type testIndexer struct {
-	short bool // return fewer bytes than a BlindIndex needs
+	short bool  // return fewer bytes than a BlindIndex needs
+	err   error // returned when set
 }
 
 func (x testIndexer) BlindIndex(_ context.Context, seller string, kind pii.Kind, normalized []byte) ([]byte, error) {
+	if x.err != nil {
+		return nil, x.err
+	}
 	m := hmac.New(sha256.New, []byte("test index key for "+seller))
 	m.Write([]byte(kind))
 	m.Write([]byte{0})
@@ -170,6 +174,10 @@ func TestSealFailures(t *testing.T) {
 
 	if _, err := pii.Seal(ctx, &testSealer{keys: map[string][]byte{}, err: vaultDown}, "b", testBinding, s.name); !errors.Is(err, vaultDown) {
 		t.Errorf("sealer error: got %v", err)
+	}
+	env := pii.Envelope{Kind: pii.KindBuyerName, Bucket: "b", Ciphertext: []byte{1}}
+	if _, err := pii.Open[pii.BuyerName](ctx, &testSealer{err: vaultDown}, testBinding, env); !errors.Is(err, vaultDown) {
+		t.Errorf("sealer error on Open: got %v", err)
 	}
 	if _, err := pii.Seal(ctx, nil, "b", testBinding, s.name); err == nil {
 		t.Error("nil sealer: no error")
@@ -386,6 +394,10 @@ func TestBlindIndexOfFailures(t *testing.T) {
 	}
 	if _, err := pii.BlindIndexOf(ctx, nil, "S1", s.phone); err == nil {
 		t.Error("nil indexer accepted")
+	}
+	vaultDown := errors.New("vault unreachable")
+	if _, err := pii.BlindIndexOf(ctx, testIndexer{err: vaultDown}, "S1", s.phone); !errors.Is(err, vaultDown) {
+		t.Errorf("indexer failure: error = %v, want it wrapped", err)
 	}
 }
 
