@@ -3,6 +3,7 @@ package audit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"sync"
@@ -350,5 +351,56 @@ func TestTrailCloseWithHangingSecondary(t *testing.T) {
 	defer cancel()
 	if err := tr.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("Close = %v, want context.DeadlineExceeded", err)
+	}
+}
+
+func TestTrailRotationWhileRecording(t *testing.T) {
+	t.Parallel()
+	kr := newKeyring(t)
+	sink := audit.NewMemorySink()
+	tr := newTrail(t, audit.Config{Keyring: kr, Sink: sink, MaxBatch: 8})
+
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() { recordN(t, tr, gofakeit.New(uint64(100+g)), 100) })
+	}
+	for i := 2; i <= 4; i++ {
+		time.Sleep(time.Millisecond)
+		if err := kr.Rotate(newKey(t, fmt.Sprintf("k%d", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+
+	head, _ := sink.Head(context.Background())
+	rep, err := audit.Verify(context.Background(), sink.All(), audit.VerifyOptions{Keyring: kr, End: &head, StrictKeyIDs: true})
+	if err != nil || !rep.OK() || rep.Verified != 400 {
+		t.Fatalf("verified %d of 400, err %v, break %v", rep.Verified, err, rep.Err())
+	}
+}
+
+func TestTrailPseudonymizeActors(t *testing.T) {
+	t.Parallel()
+	kr := newKeyring(t)
+	sink := audit.NewMemorySink()
+	tr := newTrail(t, audit.Config{Keyring: kr, Sink: sink, PseudonymizeActors: true, SourceIP: audit.IPPseudonymize})
+	e := fakeEvent(gofakeit.New(15), audit.ActionLogin)
+	job := e
+	job.Actor = "svc:order-sync"
+	for _, ev := range []audit.Event{e, job} {
+		if err := tr.Record(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := sink.Entries()
+	want, _ := kr.Pseudonym("", e.Actor)
+	if got[0].Actor != want {
+		t.Errorf("person's actor stored as %q, want pseudonym %q", got[0].Actor, want)
+	}
+	if got[1].Actor != "svc:order-sync" {
+		t.Errorf("service actor stored as %q, want it in clear", got[1].Actor)
+	}
+	if strings.Contains(got[0].Source, e.SourceIP.String()) {
+		t.Errorf("source %q holds the clear address", got[0].Source)
 	}
 }
