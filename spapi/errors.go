@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 )
@@ -66,6 +67,9 @@ type Error struct {
 	Operation  string
 	StatusCode int
 	// Errors is Amazon's errors array; empty when the body was not JSON.
+	// NOTE: Message and Details are Amazon's text, which may echo values of
+	// the request, such as an invalid address line. Error includes them;
+	// LogValue leaves them out.
 	Errors []ErrorDetail
 	// RequestID is the x-amzn-RequestId header, for support cases.
 	RequestID string
@@ -105,6 +109,23 @@ func (e *Error) Error() string {
 // Is reports whether target is the sentinel of e's class.
 func (e *Error) Is(target error) bool {
 	return e.kind != nil && target == e.kind
+}
+
+// LogValue returns the operation, status, error codes, request ID, rate
+// header and attempts for log/slog, without Amazon's messages.
+func (e *Error) LogValue() slog.Value {
+	codes := make([]string, 0, len(e.Errors))
+	for _, d := range e.Errors {
+		codes = append(codes, d.Code)
+	}
+	return slog.GroupValue(
+		slog.String("operation", e.Operation),
+		slog.Int("status", e.StatusCode),
+		slog.String("codes", strings.Join(codes, ",")),
+		slog.String("request_id", e.RequestID),
+		slog.Float64("rate_limit", e.RateLimit),
+		slog.Int("attempts", e.Attempts),
+	)
 }
 
 // HasCode reports whether any entry of Errors carries the code.

@@ -2,8 +2,10 @@ package spapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/brianvoe/gofakeit/v7"
 )
 
 func TestDecodeErrorBody(t *testing.T) {
@@ -292,5 +296,25 @@ func TestTokenCacheSweepsExpiredEntries(t *testing.T) {
 	live.mu.Unlock()
 	if n != 2*minSweepAt {
 		t.Errorf("cache holds %d live entries, want all %d kept", n, 2*minSweepAt)
+	}
+}
+
+func TestErrorLogValueOmitsMessages(t *testing.T) {
+	t.Parallel()
+	street := gofakeit.New(5).Street()
+	body, _ := json.Marshal(map[string]any{"errors": []any{map[string]string{
+		"code": "InvalidInput", "message": "Invalid address line '" + street + "'", "details": street,
+	}}})
+	e := newError("mfn.createShipment", 400, http.Header{"X-Amzn-Requestid": {"req-1"}}, body)
+	var buf strings.Builder
+	slog.New(slog.NewTextHandler(&buf, nil)).Error("call failed", "error", e)
+	out := buf.String()
+	if strings.Contains(out, street) {
+		t.Errorf("log record contains Amazon's message: %s", out)
+	}
+	for _, want := range []string{"InvalidInput", "req-1", "status=400", "mfn.createShipment"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log record %q lacks %q", out, want)
+		}
 	}
 }
