@@ -135,9 +135,11 @@ func (r *Revealer) authorize(ctx context.Context, purpose Purpose, k Kind) error
 
 // Reveal returns the clear text of v after checking the purpose and actor and
 // auditing the access. An absent v returns "" after the same checks, without
-// an audit, because nothing is revealed. An Address is returned as lines in
-// label order; use RevealAddress for its parts. Denials are *RevealError;
-// context errors are returned unchanged.
+// an audit, because nothing is revealed. An Address is returned as one line
+// per non-empty part or group: name, company, street lines, neighbourhood,
+// district, municipality, county, postal code with city, state or region,
+// country code and phone. Use RevealAddress for the parts themselves.
+// Denials are *RevealError, and context errors are returned unchanged.
 //
 // Go strings cannot be wiped. Prefer RevealFunc where the clear text need not
 // outlive one call.
@@ -209,7 +211,7 @@ func (r *Revealer) checkOnly(ctx context.Context, purpose Purpose, k Kind) error
 }
 
 // revealBytes returns the clear form a reveal hands out: the normalised value,
-// or for an Address its lines in label order.
+// or for an Address its text lines.
 func revealBytes(v Value) ([]byte, error) {
 	if a, ok := v.(Address); ok {
 		p, err := a.parts()
