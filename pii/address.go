@@ -273,7 +273,8 @@ func (p *AddressParts) decode(b []byte) error {
 	return nil
 }
 
-// text renders the parts as lines in the order a label prints them, leaving
+// text renders the parts one line per part or group, in the order Reveal
+// documents, leaving
 // out empty parts.
 func (p AddressParts) text() string {
 	var lines []string
