@@ -274,8 +274,7 @@ func (p *AddressParts) decode(b []byte) error {
 }
 
 // text renders the parts one line per part or group, in the order Reveal
-// documents, leaving
-// out empty parts.
+// documents, leaving out empty parts.
 func (p AddressParts) text() string {
 	var lines []string
 	add := func(parts ...string) {
