@@ -69,11 +69,16 @@ func alignedBase64(enc *base64.Encoding, clear string, offset int) string {
 	return encoded[first : last+1]
 }
 
-// findLeak returns the name of the first form of any clear text in out.
+// findLeak returns the name of the first form of any clear text in out. The
+// clear text itself also matches in another letter case.
 func findLeak(out string, forms []leakForm) (string, bool) {
+	lowerOut := strings.ToLower(out)
 	for _, f := range forms {
 		if strings.Contains(out, f.text) {
 			return f.name, true
+		}
+		if f.name == "clear text" && strings.Contains(lowerOut, strings.ToLower(f.text)) {
+			return "clear text in another case", true
 		}
 	}
 	return "", false

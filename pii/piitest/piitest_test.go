@@ -32,6 +32,11 @@ type hexLeak struct{ name string }
 
 func (h hexLeak) String() string { return fmt.Sprintf("%x", h.name) }
 
+// upperLeak prints its value in upper case.
+type upperLeak struct{ name string }
+
+func (u upperLeak) String() string { return "[pii:" + strings.ToUpper(u.name) + "]" }
+
 // base64Leak encodes its value as base64 in JSON and prints the placeholder
 // elsewhere.
 type base64Leak struct{ name string }
@@ -89,6 +94,7 @@ func TestCheckCatchesLeakyTypes(t *testing.T) {
 		{"clear exported field", redactedWithClearField{name}, "leaked as clear text"},
 		{"pointer receiver", pointerStringer{name}, "leaked as clear text"},
 		{"hex", hexLeak{name}, "leaked as hex"},
+		{"upper case", upperLeak{name}, "leaked as clear text in another case"},
 		{"base64", base64Leak{name}, "leaked as base64"},
 		{"silent", silent{"opaque-bytes"}, "placeholder \"[pii:\" missing"},
 	}
