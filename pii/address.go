@@ -37,8 +37,8 @@ type Address struct {
 // NewAddress and the result of Revealer.RevealAddress. Treat it as personal
 // data and keep it only as long as a label or document needs it.
 //
-// Field names follow the getOrders v0 Address model; the Orders API
-// 2026-01-01 CustomerAddress model uses the same names in camelCase, plus
+// Field names follow the getOrders v0 Address model. The Orders API
+// 2026-01-01 CustomerAddress model uses the same names in camelCase, adds
 // DistrictOrCounty, and nests the last four under extendedFields.
 type AddressParts struct {
 	Name             string `json:",omitempty"`
@@ -182,6 +182,7 @@ func (v *Address) UnmarshalJSON(data []byte) error {
 	if len(data) == 0 || data[0] != '{' {
 		return &ValueError{Kind: KindAddress, Err: fmt.Errorf("%w: JSON value is not an object", ErrMalformed)}
 	}
+
 	// encoding/json would replace invalid UTF-8 with U+FFFD.
 	if !utf8.Valid(data) {
 		return &ValueError{Kind: KindAddress, Err: ErrInvalidUTF8}

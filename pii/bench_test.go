@@ -185,10 +185,10 @@ func ordersPage(b *testing.B, n int) []byte {
 
 // BenchmarkDecodeOrdersPage decodes a 100-order getOrders page into models
 // with pii types and into the same models with plain strings, one after the
-// other in each iteration. It reports pii/plain, the ratio of the fastest
-// time of each side, because other load on a shared machine only adds time;
-// median-pii/plain, the median of the per-iteration ratios; and the two
-// fastest times.
+// other in each iteration. Its main figure, pii/plain, is the ratio of the
+// fastest time of each side, because other load on a shared machine only
+// adds time. It also reports median-pii/plain, the median of the
+// per-iteration ratios, and the two fastest times.
 func BenchmarkDecodeOrdersPage(b *testing.B) {
 	body := ordersPage(b, 100)
 	b.SetBytes(int64(len(body)))

@@ -16,7 +16,7 @@
 // MarshalText, MarshalBinary, GobEncode, MarshalXML and Value (driver.Valuer)
 // return an *EncodingError. Because the only field is ciphertext, tools that
 // bypass methods (fmt on unexported fields, reflection, go-spew, go-cmp, core
-// dumps) see ciphertext too; an Address also shows its four unrestricted
+// dumps) see ciphertext too. An Address also shows its four unrestricted
 // parts there. UnmarshalJSON decodes SP-API responses straight
 // into these types and rejects the placeholder, so redacted output cannot be
 // read back as data. Package piitest checks these promises for any type.

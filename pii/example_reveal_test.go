@@ -13,7 +13,7 @@ import (
 	"github.com/hidemont/spkit/pii"
 )
 
-// printAuditor stands in for the audit trail: it prints each access.
+// printAuditor prints each access in place of a real audit trail.
 type printAuditor struct{}
 
 func (printAuditor) AuditReveal(_ context.Context, a pii.Access) error {

@@ -17,11 +17,13 @@
 // field of type any.
 //
 // A check fails when the output, or an error message, contains a clear text
-// or its Go or JSON quoted, hexadecimal or base64 (standard or URL) form. It
-// also fails when a printer that can call the value's methods does not show
-// the placeholder, so a type that prints nothing cannot pass, and when a JSON
-// encoder fails instead of printing the placeholder, because some loggers
-// drop a whole entry on such a failure.
+// (in any letter case) or its Go or JSON quoted, hexadecimal or base64
+// (standard or URL) form. It also fails when a printer that can call the
+// value's methods does not show the placeholder, so a type that prints
+// nothing cannot pass. A JSON encoder that fails instead of printing the
+// placeholder fails the check too, because some loggers drop a whole entry
+// on such a failure. Finally, the placeholder must not decode back into the
+// type.
 //
 // Run it on every struct of your own that holds PII values:
 //

@@ -67,7 +67,7 @@ func Check(c Case) ([]Finding, error) {
 		return nil, errors.New("piitest: Case.Value is nil")
 	}
 	if len(c.Clear) == 0 {
-		return nil, errors.New("piitest: Case.Clear is empty; list the clear texts the value holds")
+		return nil, errors.New("piitest: Case.Clear is missing; list the clear texts the value holds")
 	}
 	for i, s := range c.Clear {
 		if len(s) < MinClearLen {
@@ -177,7 +177,7 @@ func runSafely(v vector, x any, n nesting) (out string, err error) {
 }
 
 // MaxReported is the number of findings Run reports one by one for each
-// case; it summarises the rest in one line, because a leaky type fails
+// case. Run summarises the rest in one line, because a leaky type fails
 // hundreds of checks.
 const MaxReported = 25
 

@@ -28,8 +28,8 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// expectation is what a vector must show, besides leaking nothing, when the
-// value sits where the vector can call its methods.
+// expectation is the evidence a vector must show, besides leaking nothing,
+// when the value sits where the vector can call its methods.
 type expectation int
 
 const (
