@@ -457,3 +457,27 @@ func FuzzOpenAddress(f *testing.F) {
 		}
 	})
 }
+
+func TestEnvelopeRejectsInvalidFields(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  pii.Envelope
+	}{
+		{"unknown kind", pii.Envelope{Kind: "ssn", Bucket: "b", Ciphertext: []byte{1}}},
+		{"no bucket", pii.Envelope{Kind: pii.KindPhone, Ciphertext: []byte{1}}},
+		{"long bucket", pii.Envelope{Kind: pii.KindPhone, Bucket: strings.Repeat("b", pii.MaxBucketLen+1), Ciphertext: []byte{1}}},
+		{"no ciphertext", pii.Envelope{Kind: pii.KindPhone, Bucket: "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := tt.env.Value(); err == nil {
+				t.Error("Value accepted an invalid envelope")
+			}
+			if _, err := json.Marshal(tt.env); err == nil {
+				t.Error("MarshalJSON accepted an invalid envelope")
+			}
+		})
+	}
+}
