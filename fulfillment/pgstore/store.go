@@ -181,17 +181,25 @@ func (r orderRow) args(revision int64) []any {
 	}
 }
 
-// replaceItems deletes the orders' items (their personalisation goes with
-// them) and copies the new ones in.
+// replaceItems deletes the orders' items and personalisation and copies the
+// new ones in.
 func replaceItems(ctx context.Context, tx pgx.Tx, orders []*fulfillment.Order, rows []orderRow) error {
-	sellers := make([]string, len(orders))
-	ids := make([]string, len(orders))
-	for i, o := range orders {
-		sellers[i], ids[i] = o.SellerID, o.OrderID
+	// New orders (revision zero) have no rows to delete.
+	var sellers, ids []string
+	for _, o := range orders {
+		if o.Revision > 0 {
+			sellers, ids = append(sellers, o.SellerID), append(ids, o.OrderID)
+		}
 	}
-	if _, err := tx.Exec(ctx, `DELETE FROM fulfillment_order_items
+	for _, table := range []string{"fulfillment_personalizations", "fulfillment_order_items"} {
+		if len(ids) == 0 {
+			break
+		}
+		// table comes from the list above, never from input.
+		if _, err := tx.Exec(ctx, `DELETE FROM `+table+`
 WHERE (seller_id, order_id) IN (SELECT * FROM unnest($1::text[], $2::text[]))`, sellers, ids); err != nil {
-		return err
+			return err
+		}
 	}
 
 	var items, personalizations [][]any
@@ -513,7 +521,7 @@ func (s *Store) DeleteOrders(ctx context.Context, sellerID string, orderIDs []st
 	}
 	var n int64
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		for _, table := range []string{"fulfillment_labels", "fulfillment_shipments"} {
+		for _, table := range []string{"fulfillment_personalizations", "fulfillment_order_items", "fulfillment_labels", "fulfillment_shipments"} {
 			// table comes from the list above, never from input.
 			if _, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE seller_id = $1 AND order_id = ANY($2)", sellerID, orderIDs); err != nil {
 				return err
