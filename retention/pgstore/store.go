@@ -324,9 +324,6 @@ func (s *Store) Purge(ctx context.Context, sel retention.Selector, now time.Time
 		if err != nil {
 			return err
 		}
-		if err := s.clearTargets(ctx, tx, b); err != nil {
-			return err
-		}
 		if len(b.Records) > 0 && fn != nil {
 			if err := fn(ctx, b); err != nil {
 				return &purgeFuncError{err}
@@ -374,6 +371,13 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 		LIMIT $2
 		FOR UPDATE SKIP LOCKED`, strings.Join(claimConds, " AND "), claimCond, heldBy("$1"))
 
+	// The planner cannot estimate how many rows the delete returns, and for
+	// the few it assumes it would join a target by scanning it whole. A
+	// batch is a small part of a target, so index lookups are always the
+	// better plan.
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+		return retention.Batch{}, err
+	}
 	for range 3 {
 		var sellers, buckets []string
 		rows, err := tx.Query(ctx, claim, claimArgs...)
@@ -410,13 +414,13 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 			UPDATE retention_buckets b SET purged = true
 			FROM (SELECT DISTINCT seller_id, bucket FROM marked) m
 			WHERE b.seller_id = m.seller_id AND b.bucket = m.bucket AND NOT b.purged
-		), evidence AS (
+		)%[5]s, evidence AS (
 			INSERT INTO retention_evidence (time, actor, action, outcome, reason, seller_id, bucket, class, order_ids, count)
 			SELECT $1, $3, '%[3]s', '%[4]s', m.class, m.seller_id, m.bucket, m.class, array_agg(m.order_id ORDER BY m.order_id), count(*)
 			FROM marked m GROUP BY m.seller_id, m.bucket, m.class
 		)
 		SELECT seller_id, order_id, bucket, anchor FROM marked ORDER BY anchor, seller_id, order_id`,
-			cond, heldBy("$1"), audit.ActionPurge, audit.OutcomeSuccess)
+			cond, heldBy("$1"), audit.ActionPurge, audit.OutcomeSuccess, s.clearCTEs(sel.Class))
 		rows, err = tx.Query(ctx, mark, args...)
 		if err != nil {
 			return retention.Batch{}, err
@@ -431,30 +435,20 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 	return retention.Batch{Class: sel.Class}, nil
 }
 
-// clearTargets sets the batch's columns to NULL in every target table. The
-// keys travel as arrays, which the planner joins to the table's index row by
-// row rather than by scanning the whole table.
-func (s *Store) clearTargets(ctx context.Context, tx pgx.Tx, b retention.Batch) error {
-	if len(b.Records) == 0 {
-		return nil
-	}
-	sellers := make([]string, len(b.Records))
-	orders := make([]string, len(b.Records))
-	for i, r := range b.Records {
-		sellers[i], orders[i] = r.SellerID, r.OrderID
-	}
-	for _, t := range s.targets {
-		set, ok := t.sets[b.Class]
+// clearCTEs returns the statement parts that set the purged rows' columns
+// to NULL in every target table with columns for class c.
+func (s *Store) clearCTEs(c retention.Class) string {
+	var b strings.Builder
+	for k, t := range s.targets {
+		set, ok := t.sets[c]
 		if !ok {
 			continue
 		}
-		q := fmt.Sprintf(`UPDATE %s t SET %s FROM unnest($1::text[], $2::text[]) AS m(seller_id, order_id)
-			WHERE t.%s = m.seller_id AND t.%s = m.order_id`, t.table, set, t.seller, t.order)
-		if _, err := tx.Exec(ctx, q, sellers, orders); err != nil {
-			return fmt.Errorf("clear %s: %w", t.table, err)
-		}
+		fmt.Fprintf(&b, `, cleared%d AS (
+			UPDATE %s t SET %s FROM marked m WHERE t.%s = m.seller_id AND t.%s = m.order_id
+		)`, k, t.table, set, t.seller, t.order)
 	}
-	return nil
+	return b.String()
 }
 
 // purgeFuncError carries the purge func's own error through inTx unwrapped.
