@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -27,8 +28,9 @@ type Amount int64
 // String formats the amount as a decimal with two decimals.
 func (a Amount) String() string {
 	sign := ""
-	v := int64(a)
-	if v < 0 {
+	v := uint64(a)
+	if a < 0 {
+		// Negating in uint64 is exact for every value, math.MinInt64 included.
 		sign, v = "-", -v
 	}
 	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
@@ -365,10 +367,13 @@ func parseAmount(s string) (Amount, bool) {
 			frac = frac*10 + int64(c-'0')
 			fracDigits++
 		case c >= '0' && c <= '9':
-			if units > (1<<62)/100 {
+			// units*100 + frac must fit in an int64, or the amount wraps
+			// around to a wrong value with the opposite sign.
+			d := int64(c - '0')
+			if units > (math.MaxInt64/100-d)/10 {
 				return 0, false
 			}
-			units = units*10 + int64(c-'0')
+			units = units*10 + d
 			digits++
 		case (c == '.' || c == ',') && fracDigits < 0:
 			fracDigits = 0
@@ -381,6 +386,9 @@ func parseAmount(s string) (Amount, bool) {
 	}
 	if fracDigits == 1 {
 		frac *= 10
+	}
+	if units > (math.MaxInt64-frac)/100 {
+		return 0, false
 	}
 	v := units*100 + frac
 	if neg {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -114,11 +115,33 @@ func TestParseAmount(t *testing.T) {
 		{"+5", 500, true}, {".5", 50, true}, {"1.234", 0, false}, {"1.2.3", 0, false},
 		{"abc", 0, false}, {"-", 0, false}, {"", 0, false}, {"1,234.56", 0, false},
 		{"99999999999999999999", 0, false},
+		{"92233720368547758.07", math.MaxInt64, true},
+		{"-92233720368547758.07", -math.MaxInt64, true},
+		{"92233720368547758.08", 0, false},
+		{"-92233720368547758.09", 0, false},
+		{"92233720368547759", 0, false},
 	}
 	for _, tc := range cases {
 		got, ok := parseAmount(tc.in)
 		if ok != tc.ok || got != tc.want {
 			t.Errorf("parseAmount(%q) = %d, %v; want %d, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestAmountString(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in   Amount
+		want string
+	}{
+		{0, "0.00"}, {5, "0.05"}, {-1230, "-12.30"},
+		{math.MaxInt64, "92233720368547758.07"},
+		{math.MinInt64, "-92233720368547758.08"},
+	}
+	for _, tc := range cases {
+		if got := tc.in.String(); got != tc.want {
+			t.Errorf("Amount(%d).String() = %q, want %q", int64(tc.in), got, tc.want)
 		}
 	}
 }
