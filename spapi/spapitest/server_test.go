@@ -107,7 +107,7 @@ func token(t *testing.T, srv *spapitest.Server, seller string) string {
 func newTestServer(t *testing.T, opts spapitest.Options) (*spapitest.Server, string) {
 	t.Helper()
 	if opts.Plans == nil {
-		opts.Plans = spapi.Plans{"test.ping": {Rate: 1, Burst: 2}}
+		opts.Plans = spapi.Plans{"test.ping": {Rate: 0.1, Burst: 2}}
 	}
 	srv := spapitest.NewServer(t, opts)
 	seller := gofakeit.New(2).Regex("A[A-Z0-9]{13}")
@@ -131,8 +131,8 @@ func TestServerThrottlesWithoutRateHeader(t *testing.T) {
 	for range 3 {
 		status, h, body := rawCall(t, srv, http.MethodGet, "/test/v0/ping", tok, "")
 		statuses = append(statuses, status)
-		if status == http.StatusOK && h.Get("x-amzn-RateLimit-Limit") != "1" {
-			t.Errorf("200 rate header = %q, want 1", h.Get("x-amzn-RateLimit-Limit"))
+		if status == http.StatusOK && h.Get("x-amzn-RateLimit-Limit") != "0.1" {
+			t.Errorf("200 rate header = %q, want 0.1", h.Get("x-amzn-RateLimit-Limit"))
 		}
 		if status == http.StatusTooManyRequests {
 			if h.Get("x-amzn-RateLimit-Limit") != "" {
@@ -159,21 +159,21 @@ func TestServerRateHeaderOn429(t *testing.T) {
 		rawCall(t, srv, http.MethodGet, "/test/v0/ping", tok, "")
 	}
 	status, h, _ := rawCall(t, srv, http.MethodGet, "/test/v0/ping", tok, "")
-	if status != 429 || h.Get("x-amzn-RateLimit-Limit") != "1" {
-		t.Errorf("status %d rate header %q, want 429 with 1", status, h.Get("x-amzn-RateLimit-Limit"))
+	if status != 429 || h.Get("x-amzn-RateLimit-Limit") != "0.1" {
+		t.Errorf("status %d rate header %q, want 429 with 0.1", status, h.Get("x-amzn-RateLimit-Limit"))
 	}
 }
 
 func TestServerTimeScale(t *testing.T) {
 	t.Parallel()
-	srv, seller := newTestServer(t, spapitest.Options{TimeScale: 100})
+	srv, seller := newTestServer(t, spapitest.Options{TimeScale: 1000})
 	tok := token(t, srv, seller)
 	rawCall(t, srv, http.MethodGet, "/test/v0/ping", tok, "")
 	rawCall(t, srv, http.MethodGet, "/test/v0/ping", tok, "")
-	time.Sleep(30 * time.Millisecond) // 3 s of scaled time at 1/s
+	time.Sleep(30 * time.Millisecond) // 30 s of scaled time at 0.1/s
 	status, h, _ := rawCall(t, srv, http.MethodGet, "/test/v0/ping", tok, "")
 	if status != 200 {
-		t.Errorf("status after 30ms at time scale 100 = %d, want 200", status)
+		t.Errorf("status after 30ms at time scale 1000 = %d, want 200", status)
 	}
 	if h.Get("x-amzn-RateLimit-Limit") != "100" {
 		t.Errorf("rate header = %q, want the scaled rate 100", h.Get("x-amzn-RateLimit-Limit"))
@@ -186,7 +186,7 @@ func TestServerTimeScale(t *testing.T) {
 func TestServerSellerPlan(t *testing.T) {
 	t.Parallel()
 	srv, seller := newTestServer(t, spapitest.Options{})
-	srv.SetSellerPlan(seller, "test.ping", spapi.Plan{Rate: 1, Burst: 5})
+	srv.SetSellerPlan(seller, "test.ping", spapi.Plan{Rate: 0.1, Burst: 5})
 	tok := token(t, srv, seller)
 	for i := range 5 {
 		if status, _, _ := rawCall(t, srv, http.MethodGet, "/test/v0/ping", tok, ""); status != 200 {
