@@ -31,6 +31,30 @@
 // metadata, never its document, which shows the recipient's address.
 // [Confirmation.Validate] checks a shipment confirmation before it is sent.
 //
+// # Workflows
+//
+// Each workflow is a type built once from its Config and called by the ERP;
+// every call takes a context, and none leaves goroutines running:
+//
+//   - [OrderSync] copies new and changed orders, by a persisted cursor with
+//     an overlap, from the 2026-01-01 Orders API or v0, seals buyer data,
+//     links personalisation ([CustomFetcher]) and registers each order with
+//     the retention store. Orders without buyer data because Amazon
+//     withheld it come with a [*BuyerDataError].
+//   - [Labels] buys labels through Shipping API v2 or Merchant Fulfillment,
+//     safely retried after a crash.
+//   - [Tracking] confirms shipments one by one or in a feed, then calls
+//     [MarkShipped] to re-seal a shipped order under the shipment day's
+//     bucket and anchor its retention at the shipment.
+//   - [InventorySync] and [PriceUpdates] push only the stock levels and
+//     prices that differ, and report each SKU's outcome ([SKUOutcome]).
+//   - [Settlements] ingests each settlement report once.
+//
+// [RetentionPurger] lets the retention runner clear or delete the orders it
+// purges. [RevealShippingAddress], [RevealPersonalization] and
+// [RevealGiftMessage] open stored buyer data for a declared purpose through
+// a pii.Revealer, which audits every reveal.
+//
 // # Stores
 //
 // [Store] is what the workflows persist. [NewMemoryStore] keeps it in memory;

@@ -110,7 +110,7 @@ type StockLevel struct {
 	FBA bool
 }
 
-// SKUAction is what an inventory or price update did for one SKU.
+// SKUAction is the action an inventory or price update took for one SKU.
 type SKUAction string
 
 // The actions of an inventory or price update.
@@ -127,7 +127,8 @@ const (
 	// ActionDiffers: an FBA SKU whose fulfillable quantity at Amazon
 	// differs from the ERP's; Amazon holds FBA stock, so nothing is sent.
 	ActionDiffers SKUAction = "differs"
-	// ActionFailed: reading or updating the SKU failed; Err says why.
+	// ActionFailed: reading or updating the SKU failed, for the reason in
+	// Err.
 	ActionFailed SKUAction = "failed"
 )
 
@@ -145,7 +146,7 @@ type SKUOutcome struct {
 }
 
 // Sync compares the stock levels with Amazon in the marketplace and pushes
-// the differences. It returns one outcome per stock level, in order; the
+// the differences. It returns one outcome per stock level, in order. The
 // error is for the sync as a whole, such as a feed that failed
 // (*FeedError) or a cancelled context.
 func (s *InventorySync) Sync(ctx context.Context, sellerID, marketplaceID string, stock []StockLevel) ([]SKUOutcome, error) {

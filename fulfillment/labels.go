@@ -165,7 +165,7 @@ func (r *LabelRequest) validate() error {
 	if !isCountryCode(f.CountryCode) {
 		return &ValidationError{Field: "ship-from country code", Value: quoteSafe(f.CountryCode), Reason: "must be two upper-case letters (ISO 3166-1 alpha-2), such as US or GB"}
 	}
-	// Amazon answers a bare InvalidInput for codes such as UK; the mfn
+	// Amazon rejects codes such as UK with a bare InvalidInput. The mfn
 	// package checks them against ISO 3166-1, and for Merchant Fulfillment
 	// the whole request.
 	var mv *mfn.ValidationError

@@ -14,7 +14,7 @@ import (
 )
 
 // flakyLabels fails SaveLabel when fail returns true for the label, as a
-// store that goes away right after Amazon answered.
+// store that goes away right after Amazon responded.
 type flakyLabels struct {
 	fulfillment.Store
 	mu   sync.Mutex

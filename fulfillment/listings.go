@@ -12,7 +12,8 @@ import (
 	"github.com/hidemont/spkit/spapi/listings"
 )
 
-// listingState is what inventory and price updates read of a listing.
+// listingState is the part of a listing that inventory and price updates
+// read.
 type listingState struct {
 	productType string
 	// quantity is the merchant-fulfilled (DEFAULT channel) quantity; -1 when

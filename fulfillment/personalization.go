@@ -104,7 +104,7 @@ func (e *LinkError) Error() string {
 	case LinkCustomizationMissing:
 		return prefix + ": the item is customised, but its personalisation is missing; download it again before making the item"
 	case LinkUnitCount:
-		return fmt.Sprintf("%s: %d units have personalisation, the quantity is %d; each unit needs its own", prefix, e.Got, e.Want)
+		return fmt.Sprintf("%s: personalisation given for %d units, but %d were ordered; each unit needs its own", prefix, e.Got, e.Want)
 	case LinkDuplicateItem:
 		return prefix + ": personalisation is given twice for the item"
 	default:

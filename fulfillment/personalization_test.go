@@ -190,7 +190,7 @@ func TestLinkUnitCountMessage(t *testing.T) {
 	two, _ := unitTexts(t, f, 2)
 	err := fulfillment.LinkPersonalizations(context.Background(), newTestSealer(t), customOrder(3),
 		[]fulfillment.ItemCustomization{{OrderItemID: "10000000000002", Units: two}})
-	want := "fulfillment: personalisation of order 113-1111111-2222222 item 10000000000002: 2 units have personalisation, the quantity is 3; each unit needs its own"
+	want := "fulfillment: personalisation of order 113-1111111-2222222 item 10000000000002: personalisation given for 2 units, but 3 were ordered; each unit needs its own"
 	if err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %q", err, want)
 	}

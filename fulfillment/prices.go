@@ -44,7 +44,7 @@ type PriceConfig struct {
 }
 
 // PriceUpdates sets listing prices through the purchasable_offer attribute
-// and checks each outcome: Amazon answers 200 for rejected patches too, so
+// and checks each outcome: Amazon responds 200 to rejected patches too, so
 // a status other than ACCEPTED, or an ERROR issue, is a failure. Prices that
 // already match are not sent. Create it with NewPriceUpdates; it is safe
 // for concurrent use.

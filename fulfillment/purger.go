@@ -7,12 +7,12 @@ import (
 	"github.com/hidemont/spkit/retention"
 )
 
-// RetentionPurger is the retention.Purger of the order store: for a batch
+// RetentionPurger is the retention.Purger of the order store. For a batch
 // of buyer PII or personalisation records it clears the orders' sealed
-// data (PurgeBuyerData clears both classes at once, since both are kept 30
-// days after shipment), and for non-personal records it deletes the orders
-// with their labels and shipments. Purging twice changes nothing, as
-// retention requires.
+// data. PurgeBuyerData clears both classes at once, since both are kept 30
+// days after shipment. For non-personal records it deletes the orders with
+// their labels and shipments. Purging twice changes nothing, as retention
+// requires.
 type RetentionPurger struct {
 	Store OrderStore
 }

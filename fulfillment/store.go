@@ -50,8 +50,8 @@ type OrderStore interface {
 	DeleteOrders(ctx context.Context, sellerID string, orderIDs []string) (int, error)
 }
 
-// OrderState is what order sync needs to tell new, changed and unchanged
-// orders apart.
+// OrderState is the stored state of an order that order sync compares with
+// Amazon's to tell new, changed and unchanged orders apart.
 type OrderState struct {
 	LastUpdateDate time.Time
 	Status         string
@@ -74,7 +74,8 @@ type CursorStore interface {
 	SaveCursor(ctx context.Context, c Cursor) error
 }
 
-// Cursor is where the next order sync of a seller and marketplace starts.
+// Cursor is the position in time where the next order sync of a seller and
+// marketplace starts.
 type Cursor struct {
 	SellerID      string
 	MarketplaceID string
@@ -174,8 +175,8 @@ type ShipmentStore interface {
 type Shipment struct {
 	Confirmation
 	State ShipmentState
-	// Channel is how the confirmation was sent: ChannelConfirmShipment or
-	// ChannelFeed.
+	// Channel is the way the confirmation was sent: ChannelConfirmShipment
+	// or ChannelFeed.
 	Channel string
 	// FeedID is the POST_ORDER_FULFILLMENT_DATA feed that carried it.
 	FeedID string

@@ -224,7 +224,7 @@ func (t *Tracking) resealIfShipped(ctx context.Context, o *Order) error {
 // ShipmentResult is the outcome of one confirmation of a batch.
 type ShipmentResult struct {
 	Shipment Shipment
-	// Err is why the confirmation failed: a *ValidationError before
+	// Err is the reason the confirmation failed: a *ValidationError before
 	// sending, or the feed's processing errors for the message.
 	Err error
 }

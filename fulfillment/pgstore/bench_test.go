@@ -49,8 +49,8 @@ func heapNow() uint64 {
 
 // startHeapSampler starts sampling. With collect set it runs a garbage
 // collection before each sample, every 20 ms, so that the live heap is
-// exact even in runs too short to trigger a collection; that slows the
-// sync, so throughput is measured without it.
+// exact even in runs too short to trigger a collection. Collecting slows
+// the sync, so throughput is measured without it.
 func startHeapSampler(collect bool) *heapSampler {
 	h := &heapSampler{stop: make(chan struct{})}
 	every := 2 * time.Millisecond

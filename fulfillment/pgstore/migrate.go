@@ -13,10 +13,10 @@ import (
 // a big-endian integer.
 const migrationLockID int64 = 0x73706b69742f6675
 
-// Items and personalisation carry no foreign keys: the store writes and
-// deletes an order's rows in one transaction, and a foreign-key check per
-// copied row made bulk writes into fresh tables (no planner statistics yet)
-// scan the parent table for every row.
+// Items and personalisation carry no foreign keys, because the store writes
+// and deletes an order's rows in one transaction. A foreign-key check per
+// copied row also made bulk writes into fresh tables, which have no planner
+// statistics yet, scan the parent table for every row.
 
 // migrations are applied in order; each runs once, recorded in
 // fulfillment_schema_migrations. Append new steps, never edit old ones.
