@@ -19,7 +19,7 @@ const MaxLabelBytes = 16 << 20
 var ErrInvalidLabel = errors.New("invalid label contents")
 
 // LabelError reports label contents that cannot be decoded. Step is
-// "base64", "gzip", "checksum" or "size".
+// "base64", "gzip", "checksum", "size" or "empty".
 type LabelError struct {
 	Step string
 	Err  error
@@ -43,7 +43,8 @@ func (e *LabelError) Unwrap() []error {
 // stream, whose checksum is the base64 MD5 of the gzip stream. Amazon's
 // documentation does not pin which bytes the MD5 covers, so a checksum
 // matching the decompressed document is accepted too. An empty checksum
-// skips the check. Truncated or corrupt contents return a [*LabelError].
+// skips the check. Truncated, corrupt or empty contents return a
+// [*LabelError].
 func DecodeLabel(fc FileContents) ([]byte, error) {
 	compressed, err := base64.StdEncoding.DecodeString(strings.TrimSpace(fc.Contents))
 	if err != nil {
@@ -60,6 +61,9 @@ func DecodeLabel(fc FileContents) ([]byte, error) {
 	}
 	if len(doc) > MaxLabelBytes {
 		return nil, &LabelError{Step: "size", Err: fmt.Errorf("decompressed label exceeds %d bytes", MaxLabelBytes)}
+	}
+	if len(doc) == 0 {
+		return nil, &LabelError{Step: "empty", Err: errors.New("the gzip stream holds no document")}
 	}
 
 	if fc.Checksum != "" {

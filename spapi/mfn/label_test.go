@@ -65,6 +65,7 @@ func TestDecodeLabelErrors(t *testing.T) {
 		{"cut gzip", FileContents{Contents: base64.StdEncoding.EncodeToString(truncated.Bytes()[:truncated.Len()-6])}, "gzip"},
 		{"wrong checksum", FileContents{Contents: good.Contents, Checksum: base64.StdEncoding.EncodeToString(make([]byte, 16))}, "checksum"},
 		{"checksum not base64", FileContents{Contents: good.Contents, Checksum: "%%"}, "checksum"},
+		{"empty document", EncodeLabel(nil, "application/pdf"), "empty"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,8 +15,8 @@ const MaxLabelBytes = 16 << 20
 var ErrInvalidLabel = errors.New("invalid label contents")
 
 // DecodeLabel decodes Shipping API v2 document contents, which are plain
-// base64 (no compression, no checksum). Invalid contents return an error
-// wrapping [ErrInvalidLabel].
+// base64 (no compression, no checksum). Invalid or empty contents return an
+// error wrapping [ErrInvalidLabel].
 func DecodeLabel(d PackageDocument) ([]byte, error) {
 	s := strings.TrimSpace(d.Contents)
 	if base64.StdEncoding.DecodedLen(len(s)) > MaxLabelBytes {
@@ -25,6 +25,9 @@ func DecodeLabel(d PackageDocument) ([]byte, error) {
 	doc, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
 		return nil, fmt.Errorf("shipping: %w: %v", ErrInvalidLabel, err)
+	}
+	if len(doc) == 0 {
+		return nil, fmt.Errorf("shipping: %w: the contents are empty", ErrInvalidLabel)
 	}
 	return doc, nil
 }

@@ -20,7 +20,7 @@ func TestDecodeLabel(t *testing.T) {
 
 func TestDecodeLabelInvalid(t *testing.T) {
 	t.Parallel()
-	for _, contents := range []string{"H4sIAAAAAAAAAOR", "***", "abc"} {
+	for _, contents := range []string{"H4sIAAAAAAAAAOR", "***", "abc", "", " \n"} {
 		if _, err := DecodeLabel(PackageDocument{Contents: contents}); !errors.Is(err, ErrInvalidLabel) {
 			t.Errorf("%q: err = %v, want ErrInvalidLabel", contents, err)
 		}
