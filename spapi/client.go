@@ -399,7 +399,11 @@ func (c *Client) retryDecision(ctx context.Context, cl *call, err error) error {
 				"operation", cl.req.Operation, "request_id", apiErr.RequestID)
 			return &backoff.RetryAfterError{Duration: 0}
 		}
-		if !cl.retryable || !retryableStatus(apiErr.StatusCode) {
+		// Amazon rejects a throttled request before acting on it, so a 429
+		// is safe to retry for every method; other failures only for calls
+		// that are safe to repeat.
+		throttled := apiErr.StatusCode == http.StatusTooManyRequests
+		if !retryableStatus(apiErr.StatusCode) || (!cl.retryable && !throttled) {
 			return backoff.Permanent(err)
 		}
 		c.cfg.Logger.DebugContext(ctx, "spapi: retrying", "operation", cl.req.Operation,

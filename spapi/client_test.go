@@ -341,6 +341,22 @@ func TestPostNotRetriedWithoutIdempotencyKey(t *testing.T) {
 	}
 }
 
+func TestPostRetriedAfterThrottling(t *testing.T) {
+	t.Parallel()
+	b := setup(t, spapitest.Options{}, nil)
+	create := &spapi.Request{
+		Operation: opCreateItem, Method: http.MethodPost, Path: "/test/v0/items",
+		Body: map[string]string{"sku": "A/B+C"}, SellerID: b.seller, Region: spapi.NorthAmerica,
+	}
+	b.srv.InjectFault(spapitest.Fault{Operation: opCreateItem, Status: http.StatusTooManyRequests})
+	if _, err := b.client.Do(ctxTimeout(t, 10*time.Second), create, nil); err != nil {
+		t.Fatalf("POST after one 429: %v", err)
+	}
+	if n := len(b.srv.RequestsFor(opCreateItem)); n != 2 {
+		t.Errorf("POST after one 429: %d attempts, want 2", n)
+	}
+}
+
 func TestDroppedConnectionRetried(t *testing.T) {
 	t.Parallel()
 	b := setup(t, spapitest.Options{}, nil)

@@ -86,10 +86,13 @@
 // # Retries
 //
 // Calls are retried with exponential backoff and jitter
-// (github.com/cenkalti/backoff/v5) on 429, 500, 502, 503, 504 and network
-// errors, when they are idempotent (GET, HEAD, PUT, DELETE), marked
-// [Request.Idempotent], or carry an [Request.IdempotencyKey]. Attempts and
-// elapsed time are bounded by [Config.Retry]. Other 4xx responses are final.
+// (github.com/cenkalti/backoff/v5). A 429 is retried for every call, because
+// Amazon rejects a throttled request before acting on it. 500, 502, 503, 504
+// and network errors are retried only when the call is idempotent (GET, HEAD,
+// PUT, DELETE), marked [Request.Idempotent], or carries an
+// [Request.IdempotencyKey], since the first attempt may have taken effect.
+// Attempts and elapsed time are bounded by [Config.Retry]. Other 4xx
+// responses are final.
 //
 // # Errors
 //
