@@ -114,7 +114,11 @@ func TestPatchBuilders(t *testing.T) {
 	if _, err := listings.QuantityPatch(-1); err == nil {
 		t.Error("negative quantity accepted")
 	}
-	for _, bad := range []string{"", "0", "-1", "1.234", "1e3", "abc", "12,50"} {
+	for _, bad := range []string{
+		"", "0", "-1", "1.234", "1e3", "abc", "12,50",
+		"NaN", "nan", "Inf", "infinity", "0x1p4", "1_000", " 5", "１２",
+		"9999999999999999.99",
+	} {
 		if _, err := listings.PricePatch("A1PA6795UKMFR9", "EUR", bad); err == nil {
 			t.Errorf("price %q accepted", bad)
 		}

@@ -86,14 +86,29 @@ func PricePatch(marketplaceID, currency, price string) (Patch, error) {
 	}, nil
 }
 
+// maxPriceDigits bounds the digits of a price. A float64 keeps every decimal
+// of up to 15 significant digits, so such a price is sent as it was written.
+const maxPriceDigits = 15
+
 func parsePrice(s string) (float64, error) {
 	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 2 || strings.ContainsAny(s, "+-eE") {
-		return 0, fmt.Errorf("listings: invalid price %q: use a positive decimal with at most two decimals, such as 19.99", s)
+	// Only ASCII digits are checked here, because strconv.ParseFloat also
+	// accepts "NaN", "Inf", hexadecimal floats and underscores.
+	if whole == "" || len(frac) > 2 || len(whole)+len(frac) > maxPriceDigits || !allDigits(whole) || !allDigits(frac) {
+		return 0, fmt.Errorf("listings: invalid price %q: use a positive decimal of at most %d digits with at most two decimals, such as 19.99", s, maxPriceDigits)
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil || v <= 0 || math.IsInf(v, 0) {
 		return 0, fmt.Errorf("listings: invalid price %q: use a positive decimal with at most two decimals, such as 19.99", s)
 	}
 	return v, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
