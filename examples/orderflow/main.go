@@ -65,7 +65,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Uint64Var(&opts.seed, "seed", 42, "seed of the synthetic data set; the same seed gives the same orders")
 	fs.IntVar(&opts.orders, "orders", 60, "number of orders per seller in the synthetic data set (1 to 5000)")
 	fs.IntVar(&opts.days, "days", 45, "days the simulated clock moves forward after shipping, to show purges (1 to 3650)")
-	fs.StringVar(&opts.postgres, "postgres", "", "PostgreSQL connection string; the run creates and drops its own database there (default: in-memory stores)")
+	fs.StringVar(&opts.postgres, "postgres", "", "PostgreSQL connection string, as a URL or key=value pairs; the run creates and drops its own database there (default: in-memory stores)")
 	fs.StringVar(&opts.redis, "redis", "", "Redis address host:port for the shared rate limiter (default: a local limiter)")
 	fs.StringVar(&opts.vaultAddr, "vault-addr", "", "Vault address, such as http://127.0.0.1:8200 from integration/cmd/transit-dev (default: a local development KEK)")
 	fs.StringVar(&opts.vaultToken, "vault-token", "", "Vault token, required with -vault-addr")
@@ -74,6 +74,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.Float64Var(&opts.timeScale, "time-scale", 200, "factor by which the fake SP-API speeds up Amazon's rate limits")
 	fs.BoolVar(&opts.showSandbox, "sandbox", true, "also check the typed client against Amazon's sandbox examples")
 	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("unexpected argument %q: orderflow takes only flags", fs.Arg(0))
+		fmt.Fprintf(stderr, "orderflow: %v\n", err)
+		fs.Usage()
 		return options{}, err
 	}
 	if err := opts.validate(); err != nil {

@@ -138,6 +138,7 @@ func TestFlagsRejectBadValues(t *testing.T) {
 		{"-vault-addr", "http://127.0.0.1:1"},
 		{"-vault-token", "t"},
 		{"-time-scale", "0.5"},
+		{"-orders", "5", "extra"},
 	}
 	for _, args := range tests {
 		if _, err := parseFlags(args, io.Discard); err == nil {

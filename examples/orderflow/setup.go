@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -171,6 +170,12 @@ func build(ctx context.Context, opts options) (_ *stack, err error) {
 // openDatabase creates a database for this run on the server of dsn and
 // returns a pool connected to it. The database is dropped when the run ends.
 func openDatabase(ctx context.Context, dsn string, s *stack) (*pgxpool.Pool, error) {
+	// Both forms pgx accepts, URL and key=value pairs, are parsed before a
+	// database is created, so a bad string fails without leaving one behind.
+	poolConfig, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("-postgres is not a connection string such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable: %w", err)
+	}
 	admin, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
@@ -187,12 +192,8 @@ func openDatabase(ctx context.Context, dsn string, s *stack) (*pgxpool.Pool, err
 		_ = admin.Close(ctx)
 	})
 
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" {
-		return nil, errors.New("-postgres must be a URL such as postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
-	}
-	u.Path = "/" + name
-	pool, err := pgxpool.New(ctx, u.String())
+	poolConfig.ConnConfig.Database = name
+	pool, err := pgxpool.NewWithConfig(ctx, poolConfig)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database %s: %w", name, err)
 	}
