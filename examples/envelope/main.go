@@ -35,6 +35,13 @@ func main() {
 	token := fs.String("vault-token", "", "Vault token, required with -vault-addr")
 	mount := fs.String("vault-mount", "transit", "mount path of the Transit secrets engine")
 	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "envelope: unexpected argument %q: envelope takes only flags\n", fs.Arg(0))
 		os.Exit(2)
 	}
 	if (*addr == "") != (*token == "") {
@@ -55,6 +62,11 @@ func run(ctx context.Context, addr, token, mount string, out io.Writer) error {
 	keyring, err := vaultkms.New(vaultkms.Config{KEK: kek, Store: vaultkms.NewMemoryKeyStore()})
 	if err != nil {
 		return err
+	}
+	if addr == "" {
+		fmt.Fprintln(out, "KEK: local development key (not for production)")
+	} else {
+		fmt.Fprintf(out, "KEK: Vault Transit key %s/keys/%s at %s\n", strings.Trim(mount, "/"), envelopeKey, addr)
 	}
 
 	// A synthetic buyer name, sealed in memory from the start.
@@ -102,6 +114,9 @@ func run(ctx context.Context, addr, token, mount string, out io.Writer) error {
 	return nil
 }
 
+// envelopeKey is the Transit key the example creates and uses as its KEK.
+const envelopeKey = "spkit-envelope-example"
+
 // newKEK returns a Transit KEK when addr is set, creating the key
 // spkit-envelope-example if needed, and the local development KEK otherwise.
 func newKEK(ctx context.Context, addr, token, mount string) (vaultkms.KEK, error) {
@@ -112,17 +127,16 @@ func newKEK(ctx context.Context, addr, token, mount string) (vaultkms.KEK, error
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("-vault-addr=%q is not a URL such as http://127.0.0.1:8200", addr)
 	}
-	const key = "spkit-envelope-example"
 	vc, err := vault.NewClient(&vault.Config{Address: addr, Timeout: 10 * time.Second})
 	if err != nil {
 		return nil, err
 	}
 	vc.SetToken(token)
-	if _, err := vc.Logical().WriteWithContext(ctx, mount+"/keys/"+key, map[string]any{"type": "aes256-gcm96"}); err != nil {
-		return nil, fmt.Errorf("create Transit key %s/keys/%s: %w", mount, key, err)
+	if _, err := vc.Logical().WriteWithContext(ctx, mount+"/keys/"+envelopeKey, map[string]any{"type": "aes256-gcm96"}); err != nil {
+		return nil, fmt.Errorf("create Transit key %s/keys/%s: %w", mount, envelopeKey, err)
 	}
 	return vaultkms.NewTransit(vaultkms.TransitConfig{
-		KeyURI:  "hcvault://" + u.Host + "/" + mount + "/keys/" + key,
+		KeyURI:  "hcvault://" + u.Host + "/" + mount + "/keys/" + envelopeKey,
 		Address: addr,
 		Token:   token,
 	})

@@ -14,6 +14,7 @@ func TestRunWithLocalKEK(t *testing.T) {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{
+		"KEK: local development key",
 		"prints as [pii:buyer_name]",
 		"equal to the original: true",
 		"copied to another row: does not open",
