@@ -47,13 +47,18 @@ func run(ctx context.Context, now time.Time, n, days int, out io.Writer) error {
 	faker := gofakeit.New(3)
 	const seller = "A1SYNTHSELLER"
 
-	// Orders of the last 60 days; two thirds have shipped since.
+	// Orders of the last 60 days; two thirds have shipped since. The first
+	// tenth of them are later put under a legal hold.
+	var heldIDs []string
 	for i := range n {
 		ordered := now.Add(-time.Duration(faker.IntRange(0, 60*24)) * time.Hour)
 		id := fmt.Sprintf("%03d-%07d-%07d", faker.IntRange(100, 999), i, faker.IntRange(0, 9999999))
 		o := retention.Order{SellerID: seller, OrderID: id, Bucket: retention.OpenBucket(ordered), OrderedAt: ordered}
 		if err := retention.RegisterOrder(ctx, store, o); err != nil {
 			return err
+		}
+		if i < n/10 {
+			heldIDs = append(heldIDs, id)
 		}
 		if i%3 != 0 {
 			shipped := ordered.Add(time.Duration(faker.IntRange(4, 72)) * time.Hour)
@@ -76,17 +81,26 @@ func run(ctx context.Context, now time.Time, n, days int, out io.Writer) error {
 		return err
 	}
 
+	if len(heldIDs) > 0 {
+		hold := retention.Hold{SellerID: seller, OrderIDs: heldIDs, Reason: "tax_audit", Actor: "u-1042"}
+		if _, err := runner.PlaceHold(ctx, hold); err != nil {
+			return err
+		}
+	}
+
 	plan, err := runner.Plan(ctx, days)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "retention plan for %d orders, %s to %s (UTC)\n", n, plan.From.Format(time.DateOnly), plan.Until.Format(time.DateOnly))
 	fmt.Fprintf(out, "%-10s  %-16s  %6s  %6s\n", "day", "class", "purge", "held")
+	held := 0
 	for _, d := range plan.Days {
 		fmt.Fprintf(out, "%-10s  %-16s  %6d  %6d\n", d.Day.Format(time.DateOnly), d.Class, d.Count, d.Held)
+		held += d.Held
 	}
-	fmt.Fprintf(out, "total: %d buyer PII and %d personalisation records within %d days\n",
-		plan.Total(retention.ClassBuyerPII), plan.Total(retention.ClassPersonalization), days)
+	fmt.Fprintf(out, "total: %d buyer PII and %d personalisation records within %d days; %d more kept by a legal hold\n",
+		plan.Total(retention.ClassBuyerPII), plan.Total(retention.ClassPersonalization), days, held)
 	return nil
 }
 

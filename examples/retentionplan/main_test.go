@@ -19,6 +19,9 @@ func TestRunPrintsPlan(t *testing.T) {
 	if !strings.Contains(text, "buyer_pii") {
 		t.Errorf("plan lists no buyer PII:\n%s", text)
 	}
+	if strings.Contains(text, "; 0 more kept by a legal hold") {
+		t.Errorf("plan shows no records kept by the legal hold:\n%s", text)
+	}
 	if strings.Contains(text, "total: 0 buyer PII") {
 		t.Errorf("plan purges no buyer PII within 40 days of orders up to 60 days old:\n%s", text)
 	}
