@@ -64,6 +64,11 @@ var ErrInvalidZip = errors.New("invalid customization zip")
 // ErrNoDocument is returned for a zip that holds no JSON document.
 var ErrNoDocument = errors.New("customization zip holds no JSON document")
 
+// ErrEmptyDocument is wrapped by the error for a JSON document with no
+// surface or area, such as null or {}. Such a document would link an item
+// to a personalisation with nothing in it.
+var ErrEmptyDocument = errors.New("customization JSON contains no personalisation")
+
 // LimitError reports a customisation zip or document over a limit.
 type LimitError struct {
 	What  string // "zip", "entries", "entry", "total" or "json"
@@ -264,7 +269,8 @@ func (c *Customization) Part(name string) (Part, bool) {
 // ParseDocument parses one customisation JSON document. It reads the
 // surfaces of the version 3.0 layout and, when those are absent, the tree
 // under customizationData that older documents use. Unknown fields are
-// ignored.
+// ignored. A document with no area on any surface, such as null or {},
+// returns an error wrapping [ErrEmptyDocument].
 func ParseDocument(data []byte) (*Document, error) {
 	var raw rawDocument
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -286,14 +292,24 @@ func ParseDocument(data []byte) (*Document, error) {
 			}
 			doc.Surfaces = append(doc.Surfaces, surface)
 		}
-		return doc, nil
-	}
-	if raw.CustomizationData != nil {
+	} else if raw.CustomizationData != nil {
 		var areas []Area
 		walkData(raw.CustomizationData, &Area{}, &areas, 0)
 		if len(areas) > 0 {
 			doc.Surfaces = []Surface{{Name: raw.CustomizationData.Name, Areas: areas}}
 		}
 	}
+	if !hasArea(doc.Surfaces) {
+		return nil, ErrEmptyDocument
+	}
 	return doc, nil
+}
+
+func hasArea(surfaces []Surface) bool {
+	for _, s := range surfaces {
+		if len(s.Areas) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -169,6 +169,32 @@ func TestParseZipCorrupt(t *testing.T) {
 	}
 }
 
+// minimalDocument is the smallest document ParseDocument accepts: one text
+// area in the older customizationData layout.
+const minimalDocument = `{"customizationData":{"type":"TextCustomization","inputValue":"x"}}`
+
+func TestParseDocumentEmpty(t *testing.T) {
+	t.Parallel()
+	for _, doc := range []string{
+		`null`, `{}`, `{"orderItemId":"1","quantity":1}`,
+		`{"customizationInfo":{"version3.0":{"surfaces":[]}}}`,
+		`{"customizationInfo":{"version3.0":{"surfaces":[{"name":"Front","areas":[]}]}}}`,
+		`{"customizationData":{"type":"CustomizationDataContainer","children":[]}}`,
+	} {
+		if _, err := ParseDocument([]byte(doc)); !errors.Is(err, ErrEmptyDocument) {
+			t.Errorf("ParseDocument(%s): err = %v, want ErrEmptyDocument", doc, err)
+		}
+	}
+}
+
+func TestParseZipEmptyDocument(t *testing.T) {
+	t.Parallel()
+	data := buildZip(t, zipFile{"a.json", []byte(`{}`)}, zipFile{"b.svg", []byte("<svg/>")})
+	if _, err := ParseZip(data, Limits{}); !errors.Is(err, ErrEmptyDocument) {
+		t.Errorf("err = %v, want ErrEmptyDocument", err)
+	}
+}
+
 func TestParseZipWithoutDocument(t *testing.T) {
 	t.Parallel()
 	data := buildZip(t, zipFile{"preview.svg", []byte("<svg/>")})
@@ -189,7 +215,7 @@ func TestParseZipInvalidJSON(t *testing.T) {
 func TestParseZipLimits(t *testing.T) {
 	t.Parallel()
 	big := bytes.Repeat([]byte("x"), 4096)
-	data := buildZip(t, zipFile{"a.json", []byte(`{}`)}, zipFile{"big.png", big}, zipFile{"c.svg", []byte("<svg/>")})
+	data := buildZip(t, zipFile{"a.json", []byte(minimalDocument)}, zipFile{"big.png", big}, zipFile{"c.svg", []byte("<svg/>")})
 	cases := []struct {
 		name string
 		lim  Limits
@@ -219,7 +245,7 @@ func TestParseZipBomb(t *testing.T) {
 	t.Parallel()
 	// Zeros just over the default entry limit compress to a few KiB.
 	zeros := make([]byte, DefaultMaxEntryBytes+1)
-	data := buildZip(t, zipFile{"a.json", []byte(`{}`)}, zipFile{"bomb.png", zeros})
+	data := buildZip(t, zipFile{"a.json", []byte(minimalDocument)}, zipFile{"bomb.png", zeros})
 	_, err := ParseZip(data, Limits{})
 	var le *LimitError
 	if !errors.As(err, &le) || le.What != "entry" {
