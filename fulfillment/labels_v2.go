@@ -217,7 +217,7 @@ func labelDocument(docs []shipping.PackageDocument, format LabelFormat) ([]byte,
 		}
 		return doc, nil
 	}
-	return nil, fmt.Errorf("Amazon returned no %s label document", format)
+	return nil, fmt.Errorf("no %s label document in Amazon's response", format)
 }
 
 // ErrLabelFormat is wrapped by the errors of a decoded label whose bytes are

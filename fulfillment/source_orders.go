@@ -215,6 +215,7 @@ func (s *sourceV0) search(ctx context.Context, q searchQuery) iter.Seq2[[]*remot
 		var withheld error
 		for first := true; ; first = false {
 			restart := false
+			//lint:ignore SA1019 v0 is the fallback for accounts not yet on the 2026-01-01 API.
 			for page, err := range c.GetOrdersV0(ctx, params) {
 				if err != nil && first && withheld == nil && errors.Is(err, spapi.ErrMissingRole) && q.buyerData {
 					// No Restricted Data Token for buyer data: list the

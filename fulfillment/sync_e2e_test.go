@@ -222,7 +222,7 @@ func TestOrderSyncBuyerDataWithheld(t *testing.T) {
 
 func TestOrderSyncThrottleStorm(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, spapitest.Options{}, spapitest.DatasetOptions{OrdersPerSeller: 60})
+	w := newWorld(t, spapitest.Options{}, spapitest.DatasetOptions{OrdersPerSeller: 30})
 	sd := w.ds.SellerIn(spapi.FarEast)
 
 	// The server allows 2 searches a second with a burst of 2, while the
