@@ -3,6 +3,7 @@ package mfn
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -92,8 +93,17 @@ func (c *Client) CreateShipment(ctx context.Context, body CreateShipmentRequest)
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
 		return nil, err
 	}
+	if out.Payload.ShipmentID == "" {
+		return nil, fmt.Errorf("mfn: createShipment: %w: no shipment ID in the response", ErrInvalidResponse)
+	}
 	return &out.Payload, nil
 }
+
+// ErrInvalidResponse is wrapped by the error for a 2xx response that lacks a
+// field the call must return, such as a created shipment without its ID.
+// Amazon may have bought the label, so look for the order's shipment
+// before buying again.
+var ErrInvalidResponse = errors.New("mfn: invalid response")
 
 // GetShipment returns a shipment with its label.
 func (c *Client) GetShipment(ctx context.Context, shipmentID string) (*Shipment, error) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/hidemont/spkit/spapi"
@@ -75,6 +76,36 @@ func TestMerchantFulfillmentFlow(t *testing.T) {
 	}
 	if n := len(srv.RequestsFor("tokens.createRestrictedDataToken")); n != 3 {
 		t.Errorf("RDT requests = %d, want 3 (one per method and generic path)", n)
+	}
+}
+
+func TestCreateShipmentEmptyResponse(t *testing.T) {
+	t.Parallel()
+	srv := spapitest.NewServer(t, spapitest.Options{})
+	ds := spapitest.NewDataset(5, spapitest.DatasetOptions{})
+	srv.Load(ds)
+	sd := ds.Sellers[0]
+	var o *spapitest.Order
+	for _, cand := range sd.Orders {
+		if cand.FulfillmentChannel == "MFN" && cand.Status == spapitest.OrderUnshipped {
+			o = cand
+			break
+		}
+	}
+	c := mfn.New(srv.NewClient(t), sd.ID, sd.Region)
+	ctx := context.Background()
+	services, err := c.GetEligibleShipmentServices(ctx, mfn.EligibleServicesRequest{ShipmentRequestDetails: details(o)})
+	if err != nil || len(services.ShippingServiceList) == 0 {
+		t.Fatalf("GetEligibleShipmentServices: %v", err)
+	}
+	svc := services.ShippingServiceList[0]
+	req := mfn.CreateShipmentRequest{ShipmentRequestDetails: details(o), ShippingServiceID: svc.ShippingServiceID, ShippingServiceOfferID: svc.ShippingServiceOfferID}
+	for _, body := range []string{"", "{}", `{"payload":{}}`} {
+		srv.InjectFault(spapitest.Fault{Operation: "mfn.createShipment", Status: http.StatusOK, Body: body, ContentType: "application/json"})
+		sh, err := c.CreateShipment(ctx, req)
+		if !errors.Is(err, mfn.ErrInvalidResponse) {
+			t.Errorf("body %q: CreateShipment = %+v, %v; want ErrInvalidResponse", body, sh, err)
+		}
 	}
 }
 

@@ -39,6 +39,12 @@ func BusinessID(marketplaceID string) (string, bool) {
 // an idempotency key.
 var ErrMissingIdempotencyKey = errors.New("shipping: purchaseShipment needs an idempotency key")
 
+// ErrInvalidResponse is wrapped by the error for a 2xx response that lacks a
+// field the call must return, such as a purchase without a shipment ID.
+// Amazon may have acted on the request, so retry a purchase with the same
+// idempotency key.
+var ErrInvalidResponse = errors.New("shipping: invalid response")
+
 // Client calls Shipping API v2 for one seller and marketplace. It is safe
 // for concurrent use.
 type Client struct {
@@ -147,6 +153,9 @@ func (c *Client) PurchaseShipment(ctx context.Context, body PurchaseRequest, ide
 	var out payloadOf[PurchaseResult]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
 		return nil, err
+	}
+	if out.Payload.ShipmentID == "" {
+		return nil, fmt.Errorf("shipping: purchaseShipment: %w: no shipment ID in the response", ErrInvalidResponse)
 	}
 	return &out.Payload, nil
 }

@@ -172,6 +172,25 @@ func TestPurchaseRetriedWithOneLabel(t *testing.T) {
 	}
 }
 
+func TestPurchaseEmptyResponse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	sd, o := unshippedMFN(t, b.ds)
+	c, _ := shipping.New(b.api, sd.ID, o.MarketplaceID)
+	ctx := context.Background()
+	rates, err := c.GetRates(ctx, ratesRequest(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range []string{"", "{}", `{"payload":{}}`, "null"} {
+		b.srv.InjectFault(spapitest.Fault{Operation: "shipping.purchaseShipment", Status: http.StatusOK, Body: body, ContentType: "application/json"})
+		bought, err := c.PurchaseShipment(ctx, purchaseRequest(rates), "key-"+o.ID)
+		if !errors.Is(err, shipping.ErrInvalidResponse) {
+			t.Errorf("body %q: PurchaseShipment = %+v, %v; want ErrInvalidResponse", body, bought, err)
+		}
+	}
+}
+
 func TestPurchaseRequiresKey(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
