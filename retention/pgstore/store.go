@@ -362,11 +362,16 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 		claimArgs = append(claimArgs, sel.SellerID)
 		claimConds = append(claimConds, fmt.Sprintf("c.seller_id = $%d", len(claimArgs)))
 	}
+	// The test for a due record reads the newest first: purges take the
+	// oldest first, so the oldest index entries are those of records that
+	// earlier batches deleted, and reading them first would cost a heap
+	// visit each.
 	claim := fmt.Sprintf(`
 		SELECT c.seller_id, c.bucket FROM retention_claims c
-		WHERE %s AND EXISTS (
-			SELECT 1 FROM retention_items i
-			WHERE i.seller_id = c.seller_id AND i.bucket = c.bucket AND %s AND NOT %s)
+		WHERE %s AND (
+			SELECT i.anchor FROM retention_items i
+			WHERE i.seller_id = c.seller_id AND i.bucket = c.bucket AND %s AND NOT %s
+			ORDER BY i.anchor DESC LIMIT 1) IS NOT NULL
 		ORDER BY c.seller_id, c.bucket
 		LIMIT $2
 		FOR UPDATE SKIP LOCKED`, strings.Join(claimConds, " AND "), claimCond, heldBy("$1"))
@@ -416,7 +421,7 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 			WHERE b.seller_id = m.seller_id AND b.bucket = m.bucket AND NOT b.purged
 		)%[5]s, evidence AS (
 			INSERT INTO retention_evidence (time, actor, action, outcome, reason, seller_id, bucket, class, order_ids, count)
-			SELECT $1, $3, '%[3]s', '%[4]s', m.class, m.seller_id, m.bucket, m.class, array_agg(m.order_id ORDER BY m.order_id), count(*)
+			SELECT $1, $3, '%[3]s', '%[4]s', m.class, m.seller_id, m.bucket, m.class, array_agg(m.order_id), count(*)
 			FROM marked m GROUP BY m.seller_id, m.bucket, m.class
 		)
 		SELECT seller_id, order_id, bucket, anchor FROM marked ORDER BY anchor, seller_id, order_id`,
