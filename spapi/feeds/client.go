@@ -66,6 +66,11 @@ func (f *Feed) Finished() bool {
 	return f.ProcessingStatus == StatusDone || f.ProcessingStatus == StatusFatal || f.ProcessingStatus == StatusCancelled
 }
 
+// ErrInvalidResponse is wrapped by the error for a 2xx response that lacks a
+// field the call must return, such as a feed ID, a document URL or a
+// processing status.
+var ErrInvalidResponse = errors.New("feeds: invalid response")
+
 // CreateFeedDocument creates an upload destination for a feed whose
 // content will be sent with contentType.
 func (c *Client) CreateFeedDocument(ctx context.Context, contentType string) (*FeedDocument, error) {
@@ -76,6 +81,9 @@ func (c *Client) CreateFeedDocument(ctx context.Context, contentType string) (*F
 	var out FeedDocument
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
 		return nil, err
+	}
+	if out.FeedDocumentID == "" || out.URL == "" {
+		return nil, fmt.Errorf("feeds: createFeedDocument: %w: no document ID or URL", ErrInvalidResponse)
 	}
 	return &out, nil
 }
@@ -101,6 +109,9 @@ func (c *Client) CreateFeed(ctx context.Context, body CreateFeedRequest) (string
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
 		return "", err
 	}
+	if out.FeedID == "" {
+		return "", fmt.Errorf("feeds: createFeed: %w: no feed ID", ErrInvalidResponse)
+	}
 	return out.FeedID, nil
 }
 
@@ -112,6 +123,9 @@ func (c *Client) GetFeed(ctx context.Context, feedID string) (*Feed, error) {
 	var out Feed
 	if _, err := c.api.Do(ctx, c.request("feeds.getFeed", http.MethodGet, "/feeds/2021-06-30/feeds/"+url.PathEscape(feedID), nil, nil), &out); err != nil {
 		return nil, err
+	}
+	if out.ProcessingStatus == "" {
+		return nil, fmt.Errorf("feeds: getFeed %s: %w: no processing status", feedID, ErrInvalidResponse)
 	}
 	return &out, nil
 }
@@ -134,6 +148,9 @@ func (c *Client) GetFeedDocument(ctx context.Context, documentID string) (*FeedD
 	var out FeedDocument
 	if _, err := c.api.Do(ctx, c.request("feeds.getFeedDocument", http.MethodGet, "/feeds/2021-06-30/documents/"+url.PathEscape(documentID), nil, nil), &out); err != nil {
 		return nil, err
+	}
+	if out.URL == "" {
+		return nil, fmt.Errorf("feeds: getFeedDocument %s: %w: no URL", documentID, ErrInvalidResponse)
 	}
 	return &out, nil
 }

@@ -287,3 +287,30 @@ func checkOutcome(t *testing.T, v spapitest.Vector, err error) {
 		t.Fatalf("err = %v, want status %d from a matching vector", err, v.Status)
 	}
 }
+
+func TestEmptyResponsesAreErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	mp := b.sd.Marketplaces[0]
+	calls := []struct {
+		operation string
+		call      func() error
+	}{
+		{"feeds.createFeedDocument", func() error { _, err := b.c.CreateFeedDocument(ctx, "application/json"); return err }},
+		{"feeds.createFeed", func() error {
+			_, err := b.c.CreateFeed(ctx, feeds.CreateFeedRequest{FeedType: "JSON_LISTINGS_FEED", MarketplaceIDs: []string{mp}, InputFeedDocumentID: "doc-1"})
+			return err
+		}},
+		{"feeds.getFeed", func() error { _, err := b.c.GetFeed(ctx, "feed-1"); return err }},
+		{"feeds.getFeedDocument", func() error { _, err := b.c.GetFeedDocument(ctx, "doc-1"); return err }},
+	}
+	for _, tc := range calls {
+		for _, body := range []string{"", "{}", "null"} {
+			b.srv.InjectFault(spapitest.Fault{Operation: tc.operation, Status: 200, Body: body, ContentType: "application/json"})
+			if err := tc.call(); !errors.Is(err, feeds.ErrInvalidResponse) {
+				t.Errorf("%s with body %q: err = %v, want ErrInvalidResponse", tc.operation, body, err)
+			}
+		}
+	}
+}

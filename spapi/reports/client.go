@@ -87,8 +87,16 @@ func (c *Client) CreateReport(ctx context.Context, body CreateReportRequest) (st
 	if _, err := c.api.Do(ctx, c.request("reports.createReport", http.MethodPost, "/reports/2021-06-30/reports", nil, body), &out); err != nil {
 		return "", err
 	}
+	if out.ReportID == "" {
+		return "", fmt.Errorf("reports: createReport: %w: no report ID", ErrInvalidResponse)
+	}
 	return out.ReportID, nil
 }
+
+// ErrInvalidResponse is wrapped by the error for a 2xx response that lacks a
+// field the call must return, such as a report ID, a processing status or a
+// document URL.
+var ErrInvalidResponse = errors.New("reports: invalid response")
 
 // GetReport returns a report's state.
 func (c *Client) GetReport(ctx context.Context, reportID string) (*Report, error) {
@@ -98,6 +106,9 @@ func (c *Client) GetReport(ctx context.Context, reportID string) (*Report, error
 	var out Report
 	if _, err := c.api.Do(ctx, c.request("reports.getReport", http.MethodGet, "/reports/2021-06-30/reports/"+url.PathEscape(reportID), nil, nil), &out); err != nil {
 		return nil, err
+	}
+	if out.ProcessingStatus == "" {
+		return nil, fmt.Errorf("reports: getReport %s: %w: no processing status", reportID, ErrInvalidResponse)
 	}
 	return &out, nil
 }
@@ -201,6 +212,9 @@ func (c *Client) GetReportDocument(ctx context.Context, documentID string) (*Rep
 	var out ReportDocument
 	if _, err := c.api.Do(ctx, c.request("reports.getReportDocument", http.MethodGet, "/reports/2021-06-30/documents/"+url.PathEscape(documentID), nil, nil), &out); err != nil {
 		return nil, err
+	}
+	if out.URL == "" {
+		return nil, fmt.Errorf("reports: getReportDocument %s: %w: no URL", documentID, ErrInvalidResponse)
 	}
 	return &out, nil
 }

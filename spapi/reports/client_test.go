@@ -241,3 +241,28 @@ func TestSandboxVectors(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyResponsesAreErrors(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := context.Background()
+	calls := []struct {
+		operation string
+		call      func() error
+	}{
+		{"reports.createReport", func() error {
+			_, err := b.c.CreateReport(ctx, reports.CreateReportRequest{ReportType: "GET_MERCHANT_LISTINGS_ALL_DATA", MarketplaceIDs: b.sd.Marketplaces[:1]})
+			return err
+		}},
+		{"reports.getReport", func() error { _, err := b.c.GetReport(ctx, "report-1"); return err }},
+		{"reports.getReportDocument", func() error { _, err := b.c.GetReportDocument(ctx, "doc-1"); return err }},
+	}
+	for _, tc := range calls {
+		for _, body := range []string{"", "{}", "null"} {
+			b.srv.InjectFault(spapitest.Fault{Operation: tc.operation, Status: 200, Body: body, ContentType: "application/json"})
+			if err := tc.call(); !errors.Is(err, reports.ErrInvalidResponse) {
+				t.Errorf("%s with body %q: err = %v, want ErrInvalidResponse", tc.operation, body, err)
+			}
+		}
+	}
+}
