@@ -174,9 +174,9 @@ const maxFindLimit = 1000
 
 func checkFind(kind pii.Kind, index []byte, limit int) error {
 	switch kind {
-	case pii.KindBuyerName, pii.KindPhone, pii.KindEmail:
+	case pii.KindBuyerName, pii.KindPhone, pii.KindEmail, pii.KindAddress:
 	default:
-		return &ValidationError{Field: "index kind", Value: quoteSafe(string(kind)), Reason: "has no blind index; use buyer_name, phone or email"}
+		return &ValidationError{Field: "index kind", Value: quoteSafe(string(kind)), Reason: "has no blind index; use buyer_name, phone, email or address"}
 	}
 	if len(index) == 0 {
 		return &ValidationError{Field: "blind index", Reason: "is empty"}
@@ -195,6 +195,8 @@ func indexOf(o *Order, kind pii.Kind) []byte {
 		return o.Index.Phone
 	case pii.KindEmail:
 		return o.Index.Email
+	case pii.KindAddress:
+		return o.Index.Address
 	}
 	return nil
 }

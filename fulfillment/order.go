@@ -110,12 +110,14 @@ type SealedBuyer struct {
 }
 
 // BlindIndexes are keyed MACs of normalised buyer data, for finding an order
-// by the buyer's phone, e-mail or name without storing them in clear. A nil
-// index means the part is absent.
+// by the buyer's name, phone, e-mail or address without storing them in
+// clear. A nil index means the part is absent. The address index covers
+// address line 1, postal code and country (see pii.BlindIndexOf).
 type BlindIndexes struct {
-	Name  []byte
-	Phone []byte
-	Email []byte
+	Name    []byte
+	Phone   []byte
+	Email   []byte
+	Address []byte
 }
 
 // OrderItem is one line of an order.

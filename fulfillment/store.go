@@ -35,8 +35,9 @@ type OrderStore interface {
 	// exist, keyed by order ID, without their buyer data or items.
 	OrderStates(ctx context.Context, sellerID string, orderIDs []string) (map[string]OrderState, error)
 	// FindOrders returns the IDs of the seller's orders whose blind index of
-	// the given kind (pii.KindBuyerName, pii.KindPhone or pii.KindEmail)
-	// equals index, at most limit of them, newest purchase first.
+	// the given kind (pii.KindBuyerName, pii.KindPhone, pii.KindEmail or
+	// pii.KindAddress) equals index, at most limit of them, newest purchase
+	// first.
 	FindOrders(ctx context.Context, sellerID string, kind pii.Kind, index []byte, limit int) ([]string, error)
 	// PurgeBuyerData clears the buyer data, blind indexes, gift messages and
 	// personalisation texts of the given orders and marks them purged. It

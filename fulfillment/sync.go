@@ -51,7 +51,7 @@ type OrderSyncConfig struct {
 	// Sealer seals buyer data, gift messages and personalisation, normally
 	// a vaultkms.Keyring. Required.
 	Sealer pii.Sealer
-	// Indexer computes blind indexes of buyer name, phone and e-mail,
+	// Indexer computes blind indexes of buyer name, phone, e-mail and address,
 	// normally the same vaultkms.Keyring. Optional: without it orders get
 	// no blind indexes and cannot be found by buyer data.
 	Indexer pii.Indexer

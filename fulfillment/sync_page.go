@@ -299,7 +299,7 @@ func (s *OrderSync) sealBuyer(ctx context.Context, o *Order, b remoteBuyer) erro
 	indexes := []struct {
 		dst *[]byte
 		v   pii.Value
-	}{{&o.Index.Name, b.name}, {&o.Index.Phone, b.phone}, {&o.Index.Email, b.email}}
+	}{{&o.Index.Name, b.name}, {&o.Index.Phone, b.phone}, {&o.Index.Email, b.email}, {&o.Index.Address, b.address}}
 	for _, x := range indexes {
 		if x.v.IsZero() {
 			continue
@@ -393,7 +393,7 @@ func (s *OrderSync) registerRetention(ctx context.Context, todo []*pageOrder) er
 			anchor = o.LastUpdateDate
 		}
 		var idx [][]byte
-		for _, b := range [][]byte{o.Index.Name, o.Index.Phone, o.Index.Email} {
+		for _, b := range [][]byte{o.Index.Name, o.Index.Phone, o.Index.Email, o.Index.Address} {
 			if b != nil {
 				idx = append(idx, b)
 			}

@@ -114,7 +114,7 @@ func newOrder(seller string) *fulfillment.Order {
 			ShippingAddress: fakeEnvelope(pii.KindAddress),
 			Phone:           fakeEnvelope(pii.KindPhone),
 		},
-		Index: fulfillment.BlindIndexes{Name: fakeIndex(), Phone: fakeIndex()},
+		Index: fulfillment.BlindIndexes{Name: fakeIndex(), Phone: fakeIndex(), Address: fakeIndex()},
 	}
 	plain := fulfillment.OrderItem{
 		OrderItemID:   fmt.Sprintf("%014d", n*10+1),
@@ -185,7 +185,8 @@ func diffOrder(got, want *fulfillment.Order) string {
 	case !sameEnvelope(g.Buyer.Name, w.Buyer.Name) || !sameEnvelope(g.Buyer.ShippingAddress, w.Buyer.ShippingAddress) ||
 		!sameEnvelope(g.Buyer.Phone, w.Buyer.Phone) || !sameEnvelope(g.Buyer.Email, w.Buyer.Email) || !sameEnvelope(g.Buyer.TaxInfo, w.Buyer.TaxInfo):
 		return "sealed buyer data"
-	case !slices.Equal(g.Index.Name, w.Index.Name) || !slices.Equal(g.Index.Phone, w.Index.Phone) || !slices.Equal(g.Index.Email, w.Index.Email):
+	case !slices.Equal(g.Index.Name, w.Index.Name) || !slices.Equal(g.Index.Phone, w.Index.Phone) ||
+		!slices.Equal(g.Index.Email, w.Index.Email) || !slices.Equal(g.Index.Address, w.Index.Address):
 		return "blind indexes"
 	case len(g.Items) != len(w.Items):
 		return fmt.Sprintf("%d items, want %d", len(g.Items), len(w.Items))
@@ -414,8 +415,12 @@ func testFindOrders(t *testing.T, s fulfillment.Store) {
 	if err != nil || !slices.Equal(ids, []string{older.OrderID}) {
 		t.Errorf("FindOrders by name = %v, %v; want [%s]", ids, err, older.OrderID)
 	}
-	if _, err := s.FindOrders(ctxT(t), sellerA, pii.KindAddress, phone, 10); err == nil {
-		t.Error("FindOrders by address index: no error, want one (addresses have no blind index)")
+	if _, err := s.FindOrders(ctxT(t), sellerA, pii.KindTaxInfo, phone, 10); err == nil {
+		t.Error("FindOrders by tax info: no error, want one (tax info has no blind index)")
+	}
+	ids, err = s.FindOrders(ctxT(t), sellerA, pii.KindAddress, older.Index.Address, 10)
+	if err != nil || !slices.Equal(ids, []string{older.OrderID}) {
+		t.Errorf("FindOrders by address = %v, %v; want [%s]", ids, err, older.OrderID)
 	}
 	if _, err := s.FindOrders(ctxT(t), sellerA, pii.KindPhone, nil, 10); err == nil {
 		t.Error("FindOrders with an empty index: no error")
@@ -443,7 +448,7 @@ func testPurge(t *testing.T, s fulfillment.Store) {
 	if !got.Buyer.Name.IsZero() || !got.Buyer.ShippingAddress.IsZero() || !got.Buyer.Phone.IsZero() {
 		t.Error("sealed buyer data remains after purge")
 	}
-	if got.Index.Name != nil || got.Index.Phone != nil {
+	if got.Index.Name != nil || got.Index.Phone != nil || got.Index.Address != nil {
 		t.Error("blind indexes remain after purge")
 	}
 	if got.Revision != 2 {

@@ -50,6 +50,7 @@ CREATE TABLE fulfillment_orders (
 	name_index          bytea,
 	phone_index         bytea,
 	email_index         bytea,
+	address_index       bytea,
 	shipped_at          timestamptz,
 	revision            bigint      NOT NULL,
 	written_at          timestamptz NOT NULL DEFAULT now(),
@@ -58,6 +59,7 @@ CREATE TABLE fulfillment_orders (
 CREATE INDEX fulfillment_orders_name_index ON fulfillment_orders (seller_id, name_index) WHERE name_index IS NOT NULL;
 CREATE INDEX fulfillment_orders_phone_index ON fulfillment_orders (seller_id, phone_index) WHERE phone_index IS NOT NULL;
 CREATE INDEX fulfillment_orders_email_index ON fulfillment_orders (seller_id, email_index) WHERE email_index IS NOT NULL;
+CREATE INDEX fulfillment_orders_address_index ON fulfillment_orders (seller_id, address_index) WHERE address_index IS NOT NULL;
 CREATE INDEX fulfillment_orders_bucket ON fulfillment_orders (seller_id, bucket);
 
 CREATE TABLE fulfillment_order_items (

@@ -128,11 +128,11 @@ const orderColumns = `seller_id, order_id, marketplace_id, status, fulfillment_c
 	purchase_date, last_update_date, latest_ship_date, is_business, is_prime,
 	total_currency, total_amount, ship_country, ship_state, ship_postal_code, ship_city,
 	source, buyer_data, bucket, buyer_name, shipping_address, phone, email, tax_info,
-	name_index, phone_index, email_index, shipped_at, revision`
+	name_index, phone_index, email_index, shipped_at, revision, address_index`
 
 const insertOrderSQL = `INSERT INTO fulfillment_orders (` + orderColumns + `)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-	$17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
+	$17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
 ON CONFLICT (seller_id, order_id) DO NOTHING`
 
 const updateOrderSQL = `UPDATE fulfillment_orders SET
@@ -140,8 +140,8 @@ const updateOrderSQL = `UPDATE fulfillment_orders SET
 	purchase_date = $6, last_update_date = $7, latest_ship_date = $8, is_business = $9, is_prime = $10,
 	total_currency = $11, total_amount = $12, ship_country = $13, ship_state = $14, ship_postal_code = $15, ship_city = $16,
 	source = $17, buyer_data = $18, bucket = $19, buyer_name = $20, shipping_address = $21, phone = $22, email = $23, tax_info = $24,
-	name_index = $25, phone_index = $26, email_index = $27, shipped_at = $28, revision = $29, written_at = now()
-WHERE seller_id = $1 AND order_id = $2 AND revision = $30`
+	name_index = $25, phone_index = $26, email_index = $27, shipped_at = $28, revision = $29, address_index = $30, written_at = now()
+WHERE seller_id = $1 AND order_id = $2 AND revision = $31`
 
 // orderRow holds the encoded sealed columns of an order.
 type orderRow struct {
@@ -178,6 +178,7 @@ func (r orderRow) args(revision int64) []any {
 		o.Total.CurrencyCode, o.Total.Amount, o.ShipTo.CountryCode, o.ShipTo.StateOrRegion, o.ShipTo.PostalCode, o.ShipTo.City,
 		o.Source, string(o.BuyerData), o.Bucket, byteaArg(r.name), byteaArg(r.address), byteaArg(r.phone), byteaArg(r.email), byteaArg(r.taxInfo),
 		nilIfEmpty(o.Index.Name), nilIfEmpty(o.Index.Phone), nilIfEmpty(o.Index.Email), nullTime(o.ShippedAt), revision,
+		nilIfEmpty(o.Index.Address),
 	}
 }
 
@@ -277,7 +278,7 @@ func scanOrder(row pgx.Row) (*fulfillment.Order, error) {
 		&purchase, &o.LastUpdateDate, &latestShip, &o.IsBusiness, &o.IsPrime,
 		&o.Total.CurrencyCode, &o.Total.Amount, &o.ShipTo.CountryCode, &o.ShipTo.StateOrRegion, &o.ShipTo.PostalCode, &o.ShipTo.City,
 		&o.Source, &buyerData, &o.Bucket, &name, &address, &phone, &email, &taxInfo,
-		&o.Index.Name, &o.Index.Phone, &o.Index.Email, &shipped, &o.Revision)
+		&o.Index.Name, &o.Index.Phone, &o.Index.Email, &shipped, &o.Revision, &o.Index.Address)
 	if err != nil {
 		return nil, err
 	}
@@ -399,8 +400,10 @@ func (s *Store) FindOrders(ctx context.Context, sellerID string, kind pii.Kind, 
 		column = "phone_index"
 	case pii.KindEmail:
 		column = "email_index"
+	case pii.KindAddress:
+		column = "address_index"
 	default:
-		return nil, &fulfillment.ValidationError{Field: "index kind", Value: fmt.Sprintf("%q", kind), Reason: "has no blind index; use buyer_name, phone or email"}
+		return nil, &fulfillment.ValidationError{Field: "index kind", Value: fmt.Sprintf("%q", kind), Reason: "has no blind index; use buyer_name, phone, email or address"}
 	}
 	if len(index) == 0 {
 		return nil, &fulfillment.ValidationError{Field: "blind index", Reason: "is empty"}
@@ -430,7 +433,7 @@ func (s *Store) PurgeBuyerData(ctx context.Context, sellerID string, orderIDs []
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE fulfillment_orders SET
 	buyer_data = 'purged', buyer_name = NULL, shipping_address = NULL, phone = NULL, email = NULL, tax_info = NULL,
-	name_index = NULL, phone_index = NULL, email_index = NULL, revision = revision + 1, written_at = now()
+	name_index = NULL, phone_index = NULL, email_index = NULL, address_index = NULL, revision = revision + 1, written_at = now()
 WHERE seller_id = $1 AND order_id = ANY($2) AND buyer_data <> 'purged'`, sellerID, orderIDs)
 		if err != nil {
 			return err
