@@ -85,7 +85,7 @@ type ListingIssue struct {
 }
 
 // ListingError reports a listing patch that Amazon did not accept: Amazon
-// answers 200 with status INVALID, or with issues of severity ERROR.
+// responds 200 with status INVALID, or with issues of severity ERROR.
 type ListingError struct {
 	SKU    string
 	Status string
@@ -106,7 +106,7 @@ func (e *ListingError) Error() string {
 }
 
 // patch sends a patchListingsItem, or its validation preview, and turns a
-// 200 answer that is not ACCEPTED, or that carries ERROR issues, into a
+// 200 response that is not ACCEPTED, or that carries ERROR issues, into a
 // *ListingError. ACCEPTED means Amazon queued the change: it is applied
 // asynchronously.
 func (c *listingsClient) patch(ctx context.Context, sellerID, marketplaceID, sku, productType string, preview bool, patches ...listings.Patch) (string, error) {
@@ -129,7 +129,7 @@ func (c *listingsClient) patch(ctx context.Context, sellerID, marketplaceID, sku
 		SellerID: sellerID, MarketplaceID: marketplaceID,
 		Body: map[string]any{"productType": productType, "patches": patches},
 		// Replacing an attribute with the same value twice changes
-		// nothing, so the call may be repeated after a lost answer.
+		// nothing, so the call may be repeated after a lost response.
 		Idempotent: true,
 	}, &out)
 	if err != nil {

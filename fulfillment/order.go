@@ -140,8 +140,8 @@ type OrderItem struct {
 	Personalizations []Personalization
 }
 
-// CustomizationStatus tells whether an order item carries Amazon Custom
-// personalisation.
+// CustomizationStatus is whether an order item carries Amazon Custom
+// personalisation, and whether it is linked.
 type CustomizationStatus string
 
 // The customization states of an order item.

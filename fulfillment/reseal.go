@@ -16,7 +16,7 @@ const maxConflictRetries = 3
 
 // MarkShipped records that the order shipped in full at shippedAt. It moves
 // the order's retention records to the shipment anchor and the bucket of
-// the shipment day (retention.ShipmentBucket), then re-seals the order's
+// the shipment day (retention.ShipmentBucket). Then it re-seals the order's
 // buyer data, gift messages and personalisation under that bucket, so that
 // shredding the day's key 30 days later makes every copy unreadable. The
 // order's revision guards the write; on a conflict with another writer the

@@ -58,9 +58,9 @@ type remoteBuyer struct {
 	name    pii.BuyerName
 	address pii.Address
 	// NOTE: SP-API returns the buyer's phone inside the address, and
-	// pii.Address does not expose it as a pii.Phone, so synced orders get
-	// no separate phone envelope or phone index; the address index serves
-	// lookups instead.
+	// pii.Address does not expose it as a pii.Phone. Synced orders
+	// therefore get no separate phone envelope or phone index, and the
+	// address index serves lookups instead.
 	phone   pii.Phone
 	email   pii.Email
 	taxInfo pii.TaxInfo

@@ -140,7 +140,7 @@ func newSyncBundle(t *testing.T) *syncBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The fake source answers every call, so the client never sends one.
+	// The fake source serves every call, so the client never sends one.
 	client, err := spapi.New(spapi.Config{AppName: "fulfillment-test", ApplicationID: "amzn1.sp.solution.test"})
 	if err != nil {
 		t.Fatal(err)
