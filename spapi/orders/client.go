@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -144,8 +145,15 @@ func (c *Client) GetOrder(ctx context.Context, orderID string, includedData ...s
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
 		return nil, err
 	}
+	if out.Order.OrderID == "" {
+		return nil, fmt.Errorf("orders: getOrder %s: %w: no order in the response", orderID, ErrInvalidResponse)
+	}
 	return &out.Order, nil
 }
+
+// ErrInvalidResponse is wrapped by the error for a 2xx response that lacks
+// what the call must return, such as getOrder without an order.
+var ErrInvalidResponse = errors.New("orders: invalid response")
 
 func (c *Client) request(operation, method, path string, q url.Values) *spapi.Request {
 	return &spapi.Request{

@@ -123,6 +123,9 @@ func (c *Client) GetOrderV0(ctx context.Context, orderID string, dataElements ..
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
 		return nil, err
 	}
+	if out.Payload.AmazonOrderID == "" {
+		return nil, fmt.Errorf("orders: getOrder %s: %w: no order in the response", orderID, ErrInvalidResponse)
+	}
 	return &out.Payload, nil
 }
 

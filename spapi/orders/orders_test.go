@@ -460,3 +460,22 @@ func TestGetOrderUnknownFieldsIgnored(t *testing.T) {
 	}
 	checkOrder(t, *o, sd.Orders[1])
 }
+
+func TestGetOrderEmptyResponse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	sd := b.ds.SellerIn(spapi.Europe)
+	c := orders.New(b.api, sd.ID, spapi.Europe)
+	ctx := context.Background()
+	id := sd.Orders[0].ID
+	for _, body := range []string{"", "{}", "null", `{"order":{}}`, `{"payload":{}}`} {
+		b.srv.InjectFault(spapitest.Fault{Operation: "orders20260101.getOrder", Status: http.StatusOK, Body: body, ContentType: "application/json"})
+		if o, err := c.GetOrder(ctx, id); !errors.Is(err, orders.ErrInvalidResponse) {
+			t.Errorf("GetOrder with body %q = %+v, %v; want ErrInvalidResponse", body, o, err)
+		}
+		b.srv.InjectFault(spapitest.Fault{Operation: "orders.getOrder", Status: http.StatusOK, Body: body, ContentType: "application/json"})
+		if o, err := c.GetOrderV0(ctx, id); !errors.Is(err, orders.ErrInvalidResponse) {
+			t.Errorf("GetOrderV0 with body %q = %+v, %v; want ErrInvalidResponse", body, o, err)
+		}
+	}
+}
