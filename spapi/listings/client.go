@@ -137,8 +137,15 @@ func (c *Client) GetListingsItem(ctx context.Context, sku, marketplaceID string,
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
 		return nil, err
 	}
+	if out.SKU == "" {
+		return nil, fmt.Errorf("listings: getListingsItem %q: %w: no SKU in the response", sku, ErrInvalidResponse)
+	}
 	return &out, nil
 }
+
+// ErrInvalidResponse is wrapped by the error for a 2xx response that lacks
+// what the call must return, such as getListingsItem without the item.
+var ErrInvalidResponse = errors.New("listings: invalid response")
 
 // PatchOptions adjusts [Client.PatchListingsItem].
 type PatchOptions struct {

@@ -151,6 +151,13 @@ func TestGetListingsItemFailures(t *testing.T) {
 	if _, err := b.c.GetListingsItem(context.Background(), l.SKU, l.MarketplaceID); !errors.Is(err, spapi.ErrServerUnavailable) {
 		t.Errorf("503: err = %v, want ErrServerUnavailable", err)
 	}
+	b.srv.ClearFaults()
+	for _, body := range []string{"", "{}", "null"} {
+		b.srv.InjectFault(spapitest.Fault{Operation: "listings.getListingsItem", Status: 200, Body: body, ContentType: "application/json"})
+		if _, err := b.c.GetListingsItem(context.Background(), l.SKU, l.MarketplaceID); !errors.Is(err, listings.ErrInvalidResponse) {
+			t.Errorf("body %q: err = %v, want ErrInvalidResponse", body, err)
+		}
+	}
 }
 
 func TestSandboxVectors(t *testing.T) {
