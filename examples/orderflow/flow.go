@@ -413,7 +413,7 @@ func purge(days int) func(context.Context, *stack, io.Writer, *summary) error {
 	return func(ctx context.Context, s *stack, out io.Writer, sum *summary) error {
 		runner, err := retention.NewRunner(retention.Config{
 			Store: s.retention, Recorder: s.trail, Shredder: s.keyring,
-			Purger: orderPurger{s.orders}, GroupedEvidence: true, Now: s.clock.Now,
+			Purger: fulfillment.RetentionPurger{Store: s.orders}, GroupedEvidence: true, Now: s.clock.Now,
 		})
 		if err != nil {
 			return err
@@ -481,25 +481,6 @@ func takeBackup(ctx context.Context, s *stack) (*backupCopy, error) {
 		}
 	}
 	return nil, nil
-}
-
-// orderPurger clears the sealed buyer data of purged orders from the order
-// store.
-type orderPurger struct {
-	store fulfillment.Store
-}
-
-func (p orderPurger) Purge(ctx context.Context, b retention.Batch) error {
-	bySeller := map[string][]string{}
-	for _, r := range b.Records {
-		bySeller[r.SellerID] = append(bySeller[r.SellerID], r.OrderID)
-	}
-	for seller, ids := range bySeller {
-		if _, err := p.store.PurgeBuyerData(ctx, seller, ids); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func verifyAudit(ctx context.Context, s *stack, out io.Writer, sum *summary) error {
