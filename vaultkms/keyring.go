@@ -283,7 +283,7 @@ func (k *Keyring) Open(ctx context.Context, bucket string, b pii.Binding, cipher
 	}
 	h, err := ParseFieldHeader(ciphertext)
 	if err != nil {
-		return nil, &BucketError{Op: "open", Seller: b.Seller, Bucket: bucket, Err: errors.Join(ErrDecrypt, err)}
+		return nil, &BucketError{Op: "open", Seller: b.Seller, Bucket: bucket, Err: fmt.Errorf("%w: %w", ErrDecrypt, err)}
 	}
 	ref := BucketRef{b.Seller, bucket}
 	e, err := k.entryFor(ctx, ref, false, len(ciphertext))

@@ -135,6 +135,48 @@ func TestKeyringEmptyPlaintext(t *testing.T) {
 	}
 }
 
+func TestKeyringMalformedCiphertext(t *testing.T) {
+	t.Parallel()
+	b := setup(t, nil)
+	f := gofakeit.New(4)
+	ctx := context.Background()
+	bind := binding(f)
+	ct, err := b.ring.Seal(ctx, "b1", bind, []byte(f.Street()))
+	if err != nil {
+		t.Fatalf("Seal: %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		ct   []byte
+		// badHeader is set when the field header itself does not parse, so
+		// that Reseal rejects the field without opening it.
+		badHeader bool
+	}{
+		{"nil", nil, true},
+		{"one byte", []byte{1}, true},
+		{"truncated", ct[:len(ct)-1], false},
+		{"unknown version", append([]byte{0xff}, ct[1:]...), true},
+	} {
+		_, err := b.ring.Open(ctx, "b1", bind, tc.ct)
+		if !errors.Is(err, vaultkms.ErrDecrypt) {
+			t.Errorf("%s: Open error = %v, want ErrDecrypt", tc.name, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: Open error spans lines: %q", tc.name, err)
+		}
+		if !tc.badHeader {
+			continue
+		}
+		res, err := b.ring.Reseal(ctx, "b1", []vaultkms.Field{{Binding: bind, Ciphertext: tc.ct}})
+		if err != nil {
+			t.Fatalf("%s: Reseal: %v", tc.name, err)
+		}
+		if !errors.Is(res[0].Err, vaultkms.ErrDecrypt) || strings.Contains(res[0].Err.Error(), "\n") {
+			t.Errorf("%s: Reseal error = %q, want one line wrapping ErrDecrypt", tc.name, res[0].Err)
+		}
+	}
+}
+
 func TestKeyringWrongBinding(t *testing.T) {
 	t.Parallel()
 	b := setup(t, nil)

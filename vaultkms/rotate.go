@@ -260,7 +260,7 @@ func (k *Keyring) Reseal(ctx context.Context, bucket string, fields []Field) ([]
 	for i, f := range fields {
 		h, err := ParseFieldHeader(f.Ciphertext)
 		if err != nil {
-			out[i].Err = &BucketError{Op: "reseal", Seller: f.Binding.Seller, Bucket: bucket, Err: errors.Join(ErrDecrypt, err)}
+			out[i].Err = &BucketError{Op: "reseal", Seller: f.Binding.Seller, Bucket: bucket, Err: fmt.Errorf("%w: %w", ErrDecrypt, err)}
 			continue
 		}
 		e, err := k.entryFor(ctx, BucketRef{f.Binding.Seller, bucket}, false, 0)
