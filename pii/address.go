@@ -147,6 +147,38 @@ func (v Address) PostalCode() string { return v.postalCode }
 // City returns the city, or "".
 func (v Address) City() string { return v.city }
 
+// Phone returns the phone number held in the address as a sealed Phone,
+// normalised as NewPhone does, so that it can be stored and indexed apart
+// from the address (SP-API returns the buyer's phone only inside the
+// shipping address). The clear number never leaves the package. An absent
+// Address, or one without a phone, gives the absent Phone and a nil error.
+// A phone part that NewPhone rejects, for example one without a digit, gives
+// the absent Phone and a *ValueError with Field "Phone". The address itself
+// still holds that part as written.
+func (v Address) Phone() (Phone, error) {
+	if v.ct == "" {
+		return Phone{}, nil
+	}
+	p, err := v.parts()
+	if err != nil {
+		return Phone{}, err
+	}
+	if p.Phone == "" {
+		return Phone{}, nil
+	}
+	n, err := normalizePhone(p.Phone)
+	if err != nil {
+		return Phone{}, &ValueError{Kind: KindAddress, Field: "Phone", Err: err}
+	}
+	clear := []byte(n)
+	ct, err := sealMemory(KindPhone, clear)
+	clearBuffer(clear)
+	if err != nil {
+		return Phone{}, err
+	}
+	return Phone{ct}, nil
+}
+
 // addressJSON is the SP-API address object. encoding/json matches keys case
 // insensitively, so it decodes both the PascalCase v0 model and the camelCase
 // 2026-01-01 model.
