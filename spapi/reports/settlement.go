@@ -134,11 +134,13 @@ var columnNames = [numColumns]string{
 // name, so their order does not matter and unknown columns are ignored.
 // Dates are accepted as 2006-01-02, 2006-01-02 15:04:05 UTC, RFC 3339 and
 // the day-first 02.01.2006 forms some marketplaces use; amounts accept a
-// decimal point or comma.
+// decimal point or comma. A line with too few cells to reach every known
+// column, as a truncated file ends, is a [*SettlementError].
 type SettlementReader struct {
 	br         *bufio.Reader
 	line       int
 	index      [numColumns]int // column position of each known column, or -1
+	minCells   int             // cells a line needs to reach every known column
 	header     bool
 	settlement Settlement
 	summary    bool
@@ -181,6 +183,12 @@ func (sr *SettlementReader) Read() (*SettlementRow, error) {
 		// costs one allocation for all its text.
 		text := string(line)
 		sr.cells = splitTabs(text, sr.cells[:0])
+		if len(sr.cells) < sr.minCells {
+			// A line cut short, as at the end of a truncated download,
+			// would otherwise read as a row with empty cells and a zero
+			// amount.
+			return nil, &SettlementError{Line: sr.line, Err: fmt.Errorf("line has %d cells, but the header needs %d; the file may be truncated", len(sr.cells), sr.minCells)}
+		}
 		if !sr.summary && sr.cell(colTransactionType) == "" && sr.cell(colTotal) != "" {
 			if err := sr.readSummary(); err != nil {
 				return nil, err
@@ -238,6 +246,10 @@ func (sr *SettlementReader) readHeader(line []byte) error {
 		if sr.index[c] < 0 {
 			return fmt.Errorf("reports: %w: missing column %s", ErrNotSettlement, columnNames[c])
 		}
+	}
+	sr.minCells = 0
+	for _, pos := range sr.index {
+		sr.minCells = max(sr.minCells, pos+1)
 	}
 	sr.header = true
 	return nil

@@ -199,6 +199,25 @@ func TestSettlementReaderNotSettlement(t *testing.T) {
 	}
 }
 
+func TestSettlementReaderCutLine(t *testing.T) {
+	t.Parallel()
+	row := "1\t\t\t\t\t\tOrder\t114-0000000-0000001\t\t\t\tAmazon.de\tItemPrice\tPrincipal\t12.34\tMFN\t2026-11-03\t\t\t\t\tSKU 1\t1\t\n"
+	full := settlementHeader + row
+	if _, err := NewSettlementReader(strings.NewReader(full)).Read(); err != nil {
+		t.Fatalf("full line: %v", err)
+	}
+	// Cut the row after its amount, then after its order ID, as a truncated
+	// download ends.
+	for _, cut := range []string{"12.34", "114-0000000-0000001"} {
+		in := full[:strings.Index(full, cut)+len(cut)]
+		r, err := NewSettlementReader(strings.NewReader(in)).Read()
+		var se *SettlementError
+		if !errors.As(err, &se) {
+			t.Errorf("cut after %s: Read = %+v, %v; want *SettlementError", cut, r, err)
+		}
+	}
+}
+
 func TestSettlementReaderLongLine(t *testing.T) {
 	t.Parallel()
 	in := settlementHeader + strings.Repeat("x", MaxSettlementLineBytes+10) + "\n"
