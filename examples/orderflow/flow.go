@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -407,8 +408,9 @@ func ingestSettlements(ctx context.Context, s *stack, out io.Writer, sum *summar
 }
 
 // purge moves the clock forward by days and runs the retention runner once.
-// Before that it copies the sealed buyer name of a shipped order, as a backup
-// would, and afterwards proves that the copy no longer opens.
+// Before that it copies the sealed buyer name of the earliest shipped order,
+// as a backup would. Afterwards the copy must no longer open if the run
+// shredded its bucket, and must still open if the bucket is not due yet.
 func purge(days int) func(context.Context, *stack, io.Writer, *summary) error {
 	return func(ctx context.Context, s *stack, out io.Writer, sum *summary) error {
 		runner, err := retention.NewRunner(retention.Config{
@@ -441,12 +443,21 @@ func purge(days int) func(context.Context, *stack, io.Writer, *summary) error {
 		fmt.Fprintf(out, "      clock moved to %s: %d records purged, %d bucket keys shredded\n",
 			s.clock.Now().Format(time.DateOnly), sum.purged, sum.shredded)
 
-		if backup != nil {
-			if _, err := pii.Open[pii.BuyerName](ctx, s.keyring, backup.binding, backup.env); err == nil {
-				return errors.New("a backup copy of shipped buyer data still opens after the purge")
-			}
-			fmt.Fprintln(out, "      a backup copy of a shipped order's buyer name no longer opens: its bucket key is gone")
+		if backup == nil {
+			return nil
 		}
+		_, openErr := pii.Open[pii.BuyerName](ctx, s.keyring, backup.binding, backup.env)
+		if !slices.Contains(rep.Shredded, backup.bucket) {
+			if openErr != nil {
+				return fmt.Errorf("a backup copy of buyer data whose bucket is not due yet no longer opens: %w", openErr)
+			}
+			fmt.Fprintf(out, "      a backup copy of the earliest shipped order's buyer name still opens: its bucket is not shredded within %d days\n", days)
+			return nil
+		}
+		if openErr == nil {
+			return errors.New("a backup copy of shipped buyer data still opens after its bucket was shredded")
+		}
+		fmt.Fprintln(out, "      a backup copy of a shipped order's buyer name no longer opens: its bucket key is gone")
 		return nil
 	}
 }
@@ -454,13 +465,15 @@ func purge(days int) func(context.Context, *stack, io.Writer, *summary) error {
 // backupCopy is a sealed value copied out of the order store, as a database
 // backup holds it.
 type backupCopy struct {
+	bucket  retention.BucketRef
 	binding pii.Binding
 	env     pii.Envelope
 }
 
-// takeBackup copies the sealed buyer name of the first shipped order and
-// checks that it opens now.
+// takeBackup copies the sealed buyer name of the earliest shipped order,
+// whose bucket is the first to become due, and checks that it opens now.
 func takeBackup(ctx context.Context, s *stack) (*backupCopy, error) {
+	var earliest *fulfillment.Order
 	for _, sd := range s.dataset.Sellers {
 		for _, o := range sd.Orders {
 			stored, err := s.orders.Order(ctx, sd.ID, o.ID)
@@ -473,14 +486,24 @@ func takeBackup(ctx context.Context, s *stack) (*backupCopy, error) {
 			if stored.ShippedAt.IsZero() || stored.Buyer.Name.IsZero() {
 				continue
 			}
-			b := fulfillment.BuyerBinding(stored.SellerID, stored.OrderID, fulfillment.ColumnBuyerName)
-			if _, err := pii.Open[pii.BuyerName](ctx, s.keyring, b, stored.Buyer.Name); err != nil {
-				return nil, fmt.Errorf("open buyer name of order %s before the purge: %w", stored.OrderID, err)
+			if earliest == nil || stored.ShippedAt.Before(earliest.ShippedAt) {
+				earliest = stored
 			}
-			return &backupCopy{binding: b, env: stored.Buyer.Name}, nil
 		}
 	}
-	return nil, nil
+	if earliest == nil {
+		return nil, nil
+	}
+
+	b := fulfillment.BuyerBinding(earliest.SellerID, earliest.OrderID, fulfillment.ColumnBuyerName)
+	if _, err := pii.Open[pii.BuyerName](ctx, s.keyring, b, earliest.Buyer.Name); err != nil {
+		return nil, fmt.Errorf("open buyer name of order %s before the purge: %w", earliest.OrderID, err)
+	}
+	return &backupCopy{
+		bucket:  retention.BucketRef{SellerID: earliest.SellerID, Bucket: earliest.Bucket},
+		binding: b,
+		env:     earliest.Buyer.Name,
+	}, nil
 }
 
 func verifyAudit(ctx context.Context, s *stack, out io.Writer, sum *summary) error {

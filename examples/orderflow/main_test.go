@@ -99,6 +99,20 @@ func TestRunInMemory(t *testing.T) {
 	}
 }
 
+func TestRunShortDays(t *testing.T) {
+	t.Parallel()
+	for _, days := range []int{1, 10} {
+		opts := defaultOptions(t)
+		opts.orders = 30
+		opts.days = days
+		opts.showSandbox = false
+		text, _ := runForTest(t, opts)
+		if !strings.Contains(text, "backup copy") {
+			t.Errorf("-days %d: output does not say what became of the backup copy:\n%s", days, text)
+		}
+	}
+}
+
 func TestRunWithPostgresAndRedis(t *testing.T) {
 	t.Parallel()
 	dsn := pgtest.NewDatabase(t)
