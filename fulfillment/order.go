@@ -100,7 +100,8 @@ const (
 )
 
 // SealedBuyer holds an order's buyer data, each part sealed for storage. A
-// zero envelope means Amazon did not return that part.
+// zero envelope means Amazon did not return that part. Order sync fills
+// Phone from the shipping address, where SP-API returns the buyer's phone.
 type SealedBuyer struct {
 	Name            pii.Envelope
 	ShippingAddress pii.Envelope

@@ -57,10 +57,9 @@ type remoteOrder struct {
 type remoteBuyer struct {
 	name    pii.BuyerName
 	address pii.Address
-	// NOTE: SP-API returns the buyer's phone inside the address, and
-	// pii.Address does not expose it as a pii.Phone. Synced orders
-	// therefore get no separate phone envelope or phone index, and the
-	// address index serves lookups instead.
+	// phone is a phone Amazon returned apart from the address. SP-API
+	// returns the buyer's phone only inside the address, so it is usually
+	// absent, and sealBuyer then takes the address's phone.
 	phone   pii.Phone
 	email   pii.Email
 	taxInfo pii.TaxInfo

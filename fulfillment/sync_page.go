@@ -274,6 +274,10 @@ const (
 )
 
 func (s *OrderSync) sealBuyer(ctx context.Context, o *Order, b remoteBuyer) error {
+	if b.phone.IsZero() {
+		b.phone = s.addressPhone(ctx, o, b.address)
+	}
+
 	parts := []struct {
 		dst    *pii.Envelope
 		v      pii.Value
@@ -311,6 +315,22 @@ func (s *OrderSync) sealBuyer(ctx context.Context, o *Order, b remoteBuyer) erro
 		*x.dst = idx[:]
 	}
 	return nil
+}
+
+// addressPhone returns the phone inside the shipping address, where SP-API
+// puts the buyer's phone. A part that is not a phone number (no digit, or
+// longer than pii.MaxPhoneLen) is logged and left out of the phone column
+// and index. The order is still stored, because the sealed address keeps
+// the part as Amazon wrote it.
+func (s *OrderSync) addressPhone(ctx context.Context, o *Order, a pii.Address) pii.Phone {
+	p, err := a.Phone()
+	if err != nil {
+		// pii.ValueError never contains the value, so the message is safe to log.
+		s.cfg.Logger.WarnContext(ctx, "shipping address phone is not a phone number, order stored without a phone index",
+			slog.String("seller_id", o.SellerID), slog.String("order_id", o.OrderID), slog.String("error", err.Error()))
+		return pii.Phone{}
+	}
+	return p
 }
 
 // sealItems seals the items' gift messages and marks each item customised
