@@ -82,6 +82,9 @@ func build(ctx context.Context, opts options) (_ *stack, err error) {
 	cfg.AppVersion = "1.0"
 	cfg.Now = s.clock.Now
 	if opts.redis != "" {
+		// go-redis logs every failed dial to stderr through a global logger;
+		// the run reports the connection error itself.
+		redis.SetLogger(discardRedisLogs{})
 		rdb := redis.NewClient(&redis.Options{Addr: opts.redis, DialTimeout: 2 * time.Second})
 		s.onClose(func() { _ = rdb.Close() })
 		if err := rdb.Ping(ctx).Err(); err != nil {
@@ -241,6 +244,11 @@ func ensureTransitKey(ctx context.Context, addr, token, mount, name string) erro
 	}
 	return nil
 }
+
+// discardRedisLogs drops the internal log lines of go-redis.
+type discardRedisLogs struct{}
+
+func (discardRedisLogs) Printf(context.Context, string, ...any) {}
 
 func randomSuffix() string {
 	var b [5]byte
