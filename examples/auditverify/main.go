@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/netip"
@@ -19,6 +20,18 @@ import (
 )
 
 func main() {
+	fs := flag.NewFlagSet("auditverify", flag.ContinueOnError)
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "auditverify: unexpected argument %q: auditverify takes no arguments\n", fs.Arg(0))
+		os.Exit(2)
+	}
+
 	dir, err := os.MkdirTemp("", "spkit-auditverify-")
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "auditverify: %v\n", err)

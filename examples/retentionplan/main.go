@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,6 +23,13 @@ func main() {
 	orders := fs.Int("orders", 500, "number of synthetic orders (1 to 100000)")
 	days := fs.Int("days", 40, "days the plan covers (1 to 365)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return
+		}
+		os.Exit(2)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "retentionplan: unexpected argument %q: retentionplan takes only flags\n", fs.Arg(0))
 		os.Exit(2)
 	}
 	if *orders < 1 || *orders > 100000 || *days < 1 || *days > 365 {
