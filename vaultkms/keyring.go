@@ -261,6 +261,11 @@ func (k *Keyring) Seal(ctx context.Context, bucket string, b pii.Binding, plaint
 	}
 
 	ad := getAssociatedData(bucket, b)
+	if e.sealer != nil {
+		out := e.sealer.seal(e.keysetID, plaintext, *ad)
+		putAssociatedData(ad)
+		return out, nil
+	}
 	ct, err := e.aead.Encrypt(plaintext, *ad)
 	putAssociatedData(ad)
 	if err != nil {
@@ -549,6 +554,7 @@ func (k *Keyring) newEntry(ref BucketRef, id uint32, revision int64, h *keyset.H
 		e.prf, err = prf.NewPRFSet(h)
 	} else {
 		e.aead, err = aead.New(h)
+		e.sealer = newPrimarySealer(h)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("keyset of bucket %q: %w", ref.Bucket, err)
