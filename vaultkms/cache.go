@@ -13,16 +13,17 @@ import (
 // entry is an unwrapped keyset held in the cache. Its fields other than the
 // counters are immutable after creation.
 type entry struct {
-	ref       BucketRef
-	keysetID  uint32
-	revision  int64
-	handle    *keyset.Handle
-	aead      tink.AEAD      // for data buckets
-	sealer    *primarySealer // for data buckets whose primary key it supports, else nil
-	prf       *prf.Set       // for the blind-index bucket
-	primaryID uint32
-	keyIDs    []uint32 // a keyset holds few keys, so a slice beats a map
-	loadedAt  time.Time
+	ref           BucketRef
+	keysetID      uint32
+	revision      int64
+	handle        *keyset.Handle
+	aead          tink.AEAD      // for data buckets
+	sealer        *primarySealer // for data buckets whose primary key it supports, else nil
+	fieldADPrefix []byte         // start of every field's associated data, for data buckets
+	prf           *prf.Set       // for the blind-index bucket
+	primaryID     uint32
+	keyIDs        []uint32 // a keyset holds few keys, so a slice beats a map
+	loadedAt      time.Time
 
 	// usage counts operations in its top bits and plaintext bytes in its
 	// low usageBytesBits, so that one atomic add accounts for a use.

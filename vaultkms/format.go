@@ -91,10 +91,15 @@ func appendLP(dst []byte, s string) []byte {
 var adPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
 // getAssociatedData returns a pooled buffer holding the associated data of
-// a field. Return it with putAssociatedData once the AEAD call is done.
-func getAssociatedData(bucket string, b pii.Binding) *[]byte {
+// a field of b, given the prefix that appendFieldADPrefix made for b.Seller
+// and the field's bucket. Return it with putAssociatedData once the AEAD
+// call is done.
+func getAssociatedData(prefix []byte, b pii.Binding) *[]byte {
 	buf := adPool.Get().(*[]byte)
-	*buf = appendFieldAssociatedData((*buf)[:0], bucket, b)
+	ad := append((*buf)[:0], prefix...)
+	ad = appendLP(ad, b.Table)
+	ad = appendLP(ad, b.Column)
+	*buf = appendLP(ad, b.RowID)
 	return buf
 }
 
@@ -107,14 +112,20 @@ func putAssociatedData(buf *[]byte) {
 // appendFieldAssociatedData appends the encoding of the bucket and binding
 // that a field ciphertext is bound to.
 func appendFieldAssociatedData(ad []byte, bucket string, b pii.Binding) []byte {
-	ad = append(ad, fieldADLabel...)
-	ad = append(ad, fieldVersion1)
-	ad = appendLP(ad, b.Seller)
-	ad = appendLP(ad, bucket)
+	ad = appendFieldADPrefix(ad, b.Seller, bucket)
 	ad = appendLP(ad, b.Table)
 	ad = appendLP(ad, b.Column)
 	ad = appendLP(ad, b.RowID)
 	return ad
+}
+
+// appendFieldADPrefix appends the start of a field's associated data, the
+// part that depends only on seller and bucket, which each cache entry keeps.
+func appendFieldADPrefix(ad []byte, seller, bucket string) []byte {
+	ad = append(ad, fieldADLabel...)
+	ad = append(ad, fieldVersion1)
+	ad = appendLP(ad, seller)
+	return appendLP(ad, bucket)
 }
 
 // keysetAssociatedData encodes what a wrapped keyset is bound to: seller,

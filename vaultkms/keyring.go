@@ -260,7 +260,7 @@ func (k *Keyring) Seal(ctx context.Context, bucket string, b pii.Binding, plaint
 		return nil, &BucketError{Op: "seal", Seller: b.Seller, Bucket: bucket, Err: err}
 	}
 
-	ad := getAssociatedData(bucket, b)
+	ad := getAssociatedData(e.fieldADPrefix, b)
 	if e.sealer != nil {
 		out := e.sealer.seal(e.keysetID, plaintext, *ad)
 		putAssociatedData(ad)
@@ -307,7 +307,7 @@ func (k *Keyring) Open(ctx context.Context, bucket string, b pii.Binding, cipher
 		}
 	}
 
-	ad := getAssociatedData(bucket, b)
+	ad := getAssociatedData(e.fieldADPrefix, b)
 	pt, err := e.aead.Decrypt(ciphertext[fieldHeaderSize:], *ad)
 	putAssociatedData(ad)
 	if err != nil {
@@ -555,6 +555,7 @@ func (k *Keyring) newEntry(ref BucketRef, id uint32, revision int64, h *keyset.H
 	} else {
 		e.aead, err = aead.New(h)
 		e.sealer = newPrimarySealer(h)
+		e.fieldADPrefix = appendFieldADPrefix(nil, ref.Seller, ref.Bucket)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("keyset of bucket %q: %w", ref.Bucket, err)
