@@ -281,7 +281,7 @@ func heldBy(now string) string {
 		AND (cardinality(h.classes) = 0 OR i.class = ANY(h.classes)))`
 }
 
-// where builds the condition selecting unpurged rows "i" for sel. The
+// where builds the condition on rows "i" that selects the records of sel. The
 // arguments it adds start at len(args)+1.
 func where(sel retention.Selector, args []any) (string, []any) {
 	args = append(args, string(sel.Class))
