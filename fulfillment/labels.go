@@ -43,8 +43,11 @@ type LabelsConfig struct {
 // an idempotency key derived from the order and package (LabelKey) and is
 // recorded in the store before and after the call. A process that crashes
 // after Amazon sold a label therefore gets that label back when it retries,
-// and never buys a second one. Create it with NewLabels. It is safe for
-// concurrent use.
+// and never buys a second one. Concurrent purchases of one package, in one
+// process or in several sharing the store, buy one label: the Shipping API
+// v2 sells one per idempotency key, and a Merchant Fulfillment purchase is
+// made only by the caller whose ReserveLabel created the label. Create it
+// with NewLabels. It is safe for concurrent use.
 //
 // Amazon fills in the recipient from the order, so buying a label reveals
 // no buyer data to the ERP; the label document itself shows the address and
@@ -53,6 +56,9 @@ type Labels struct {
 	cfg      LabelsConfig
 	shipping shippingAPI
 	mfn      mfnAPI
+	// buying holds the Merchant Fulfillment purchases running in this
+	// process.
+	buying inFlight
 }
 
 // NewLabels validates the configuration and returns Labels.
@@ -191,14 +197,20 @@ func isCountryCode(s string) bool {
 // Buy buys the label of one package, or returns the label already bought
 // for the same seller, order and package. It reserves the label's
 // idempotency key in the store before calling Amazon and records the result
-// after. When recording fails, calling Buy again with the same request
-// repeats the purchase under the same key, and Amazon returns the label it
-// sold instead of selling another.
+// after. When recording a Shipping API v2 purchase fails, calling Buy again
+// with the same request repeats the purchase under the same key, and Amazon
+// returns the label it sold instead of selling another. A Merchant
+// Fulfillment purchase is never repeated: while its outcome is not recorded,
+// Buy returns an *UncertainPurchaseError, and when Amazon rejects
+// createShipment the label is cancelled, so a new attempt needs a new
+// package reference.
 //
 // A label bought earlier is returned with its document fetched again from
 // Amazon. Errors: *ValidationError for a bad request, ErrNoRate,
-// *UncertainPurchaseError for a Merchant Fulfillment purchase whose outcome
-// is unknown, *spapi.Error from Amazon, and store errors.
+// ErrLabelInProgress while another call of this Labels buys the same
+// Merchant Fulfillment label, *UncertainPurchaseError for a Merchant
+// Fulfillment purchase whose outcome is unknown, *spapi.Error from Amazon,
+// and store errors.
 func (l *Labels) Buy(ctx context.Context, req LabelRequest) (*PurchasedLabel, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
@@ -217,34 +229,61 @@ func (l *Labels) Buy(ctx context.Context, req LabelRequest) (*PurchasedLabel, er
 		return nil, err
 	}
 
-	label, created, err := l.cfg.Store.ReserveLabel(ctx, Label{
-		SellerID: req.SellerID, OrderID: req.OrderID, PackageRef: req.PackageRef, IdempotencyKey: key,
-		Service: req.Service, State: LabelPending, Format: req.Format, ReservedAt: l.cfg.Now().UTC(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: reserve: %w", req.OrderID, req.PackageRef, err)
-	}
-	if !created {
-		l.cfg.Logger.InfoContext(ctx, "label reserved before, resuming",
-			slog.String("order_id", req.OrderID), slog.String("package_ref", req.PackageRef), slog.String("state", string(label.State)))
-	}
-
 	var bought *PurchasedLabel
-	switch {
-	case label.State == LabelCancelled:
-		return nil, &ValidationError{Field: "package reference", Value: quoteSafe(req.PackageRef), Reason: "has a cancelled label; use a new package reference for a new label"}
-	case label.Service != req.Service:
-		return nil, &ValidationError{Field: "label service", Value: quoteSafe(string(req.Service)), Reason: "differs from the service of the label reserved for this package (" + string(label.Service) + ")"}
-	case label.Service == ServiceMerchantFulfillment:
-		bought, err = l.buyMFN(ctx, req, label)
-	default:
-		bought, err = l.buyV2(ctx, req, label)
+	if req.Service == ServiceMerchantFulfillment {
+		bought, err = l.buyMFN(ctx, req, key)
+	} else {
+		bought, err = l.buyV2(ctx, req, key)
 	}
-	l.audit(ctx, req, bought, err)
+	// A request that conflicts with the stored label reached no purchase,
+	// so it is not audited.
+	var invalid *ValidationError
+	if !errors.As(err, &invalid) {
+		l.audit(ctx, req, bought, err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return bought, nil
+}
+
+// pendingLabel returns the label of req as it is first reserved.
+func (l *Labels) pendingLabel(req LabelRequest, key string) Label {
+	return Label{
+		SellerID: req.SellerID, OrderID: req.OrderID, PackageRef: req.PackageRef, IdempotencyKey: key,
+		Service: req.Service, State: LabelPending, Format: req.Format, ReservedAt: l.cfg.Now().UTC(),
+	}
+}
+
+// reserve stores label through ReserveLabel. When a label with its key
+// exists, it returns that label and false after checking that req may
+// resume it.
+func (l *Labels) reserve(ctx context.Context, req LabelRequest, label Label) (Label, bool, error) {
+	got, created, err := l.cfg.Store.ReserveLabel(ctx, label)
+	if err != nil {
+		return Label{}, false, fmt.Errorf("fulfillment: buy label for order %s package %s: reserve: %w", req.OrderID, req.PackageRef, err)
+	}
+	if created {
+		return got, true, nil
+	}
+	l.cfg.Logger.InfoContext(ctx, "label reserved before, resuming",
+		slog.String("order_id", req.OrderID), slog.String("package_ref", req.PackageRef), slog.String("state", string(got.State)))
+	if err := checkResumable(req, got); err != nil {
+		return Label{}, false, err
+	}
+	return got, false, nil
+}
+
+// checkResumable returns a *ValidationError when req cannot continue the
+// stored label of its package.
+func checkResumable(req LabelRequest, stored Label) error {
+	switch {
+	case stored.State == LabelCancelled:
+		return &ValidationError{Field: "package reference", Value: quoteSafe(req.PackageRef), Reason: "has a cancelled label; use a new package reference for a new label"}
+	case stored.Service != req.Service:
+		return &ValidationError{Field: "label service", Value: quoteSafe(string(req.Service)), Reason: "differs from the service of the label reserved for this package (" + string(stored.Service) + ")"}
+	}
+	return nil
 }
 
 func (l *Labels) audit(ctx context.Context, req LabelRequest, bought *PurchasedLabel, buyErr error) {

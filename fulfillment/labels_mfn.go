@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/hidemont/spkit/spapi"
 	"github.com/hidemont/spkit/spapi/mfn"
@@ -57,11 +58,14 @@ func (m *merchantFulfillment) get(ctx context.Context, sellerID, marketplaceID, 
 }
 
 // UncertainPurchaseError reports a Merchant Fulfillment purchase whose
-// outcome was not recorded: the process stopped or the store failed after
-// createShipment was sent. Merchant Fulfillment has no idempotency key and
-// no way to list an order's shipments, so Labels does not buy again. Look
-// the shipment up in Seller Central, then call Labels.Resolve with its ID,
-// or Labels.Abandon when no label was bought.
+// outcome is not recorded: createShipment was sent, and the process stopped
+// or the store failed before the result was saved, or another process is
+// still buying the label. Merchant Fulfillment has no idempotency key and no
+// way to list an order's shipments, so Labels does not buy again. Call Buy
+// again after a concurrent purchase has had time to finish: it returns the
+// label once the result is recorded. Otherwise look the shipment up in
+// Seller Central, then call Labels.Resolve with its ID, or Labels.Abandon
+// when no label was bought.
 type UncertainPurchaseError struct {
 	OrderID        string
 	PackageRef     string
@@ -69,25 +73,72 @@ type UncertainPurchaseError struct {
 }
 
 func (e *UncertainPurchaseError) Error() string {
-	return fmt.Sprintf("fulfillment: the Merchant Fulfillment label of order %s package %s may have been bought already (its outcome was not recorded); check the order's shipments in Seller Central, then call Resolve with the shipment ID or Abandon", e.OrderID, e.PackageRef)
+	return fmt.Sprintf("fulfillment: the Merchant Fulfillment label of order %s package %s may have been bought already (its outcome is not recorded); if no other process is buying it, check the order's shipments in Seller Central, then call Resolve with the shipment ID or Abandon", e.OrderID, e.PackageRef)
 }
 
-// mfnAttempted marks a Merchant Fulfillment label whose createShipment was
-// sent; it is stored as the label's rate ID together with the service ID.
+// ErrLabelInProgress is wrapped by the error of a Merchant Fulfillment Buy
+// call made while another Buy call of the same Labels is buying the label of
+// the same package. Call Buy again after that call has returned.
+var ErrLabelInProgress = errors.New("fulfillment: another call is buying this label")
+
+// mfnAttempted marks a Merchant Fulfillment label whose createShipment may
+// have been sent; it is stored as the label's rate ID together with the
+// service ID.
 const mfnAttempted = "mfn-sent:"
 
-// buyMFN buys, or resumes buying, a label through Merchant Fulfillment. It
-// checks for an existing shipment first: a label with a shipment ID is read
-// back with getShipment, and a label whose createShipment was sent without
-// a recorded result is not bought again.
-func (l *Labels) buyMFN(ctx context.Context, req LabelRequest, label Label) (*PurchasedLabel, error) {
-	if label.ShipmentID != "" {
-		return l.mfnExisting(ctx, req.MarketplaceID, label)
+// inFlight is the set of idempotency keys whose Merchant Fulfillment
+// purchase runs in this process.
+type inFlight struct {
+	mu   sync.Mutex
+	keys map[string]struct{}
+}
+
+// start adds key and reports whether it was absent.
+func (f *inFlight) start(key string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.keys[key]; ok {
+		return false
 	}
-	if len(label.RateID) > len(mfnAttempted) && label.RateID[:len(mfnAttempted)] == mfnAttempted {
-		return nil, &UncertainPurchaseError{OrderID: req.OrderID, PackageRef: req.PackageRef, IdempotencyKey: label.IdempotencyKey}
+	if f.keys == nil {
+		f.keys = make(map[string]struct{})
+	}
+	f.keys[key] = struct{}{}
+	return true
+}
+
+func (f *inFlight) done(key string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.keys, key)
+}
+
+// buyMFN buys, or resumes buying, a label through Merchant Fulfillment,
+// which has no idempotency key. The label is reserved in the store already
+// marked as sent, right before createShipment: ReserveLabel creates it for
+// one caller only, also across processes that share the store, and only
+// that caller sends createShipment. Every other caller reads the existing
+// label back with getShipment, or gets an *UncertainPurchaseError while its
+// outcome is not recorded.
+func (l *Labels) buyMFN(ctx context.Context, req LabelRequest, key string) (*PurchasedLabel, error) {
+	if !l.buying.start(key) {
+		return nil, fmt.Errorf("%w: order %s package %s; call Buy again after the other call has returned", ErrLabelInProgress, req.OrderID, req.PackageRef)
+	}
+	defer l.buying.done(key)
+
+	stored, err := l.cfg.Store.Label(ctx, key)
+	if err == nil {
+		if err := checkResumable(req, stored); err != nil {
+			return nil, err
+		}
+		return l.resumeMFN(ctx, req, stored)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: read label: %w", req.OrderID, req.PackageRef, err)
 	}
 
+	// Asking for offers buys nothing, so callers racing for the same
+	// package may all do it before one of them wins the reservation.
 	details := mfnDetails(req)
 	services, err := l.mfn.eligible(ctx, req.SellerID, req.MarketplaceID, &mfn.EligibleServicesRequest{ShipmentRequestDetails: details})
 	if err != nil {
@@ -98,13 +149,17 @@ func (l *Labels) buyMFN(ctx context.Context, req LabelRequest, label Label) (*Pu
 		return nil, err
 	}
 
-	// Record that createShipment is about to be sent, so that a retry
-	// after a lost response does not buy a second label.
-	label.RateID = mfnAttempted + svc.ShippingServiceID
-	label.CarrierCode, label.CarrierService = svc.CarrierName, svc.ShippingServiceName
-	if err := l.cfg.Store.SaveLabel(ctx, label); err != nil {
-		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: record the attempt: %w", req.OrderID, req.PackageRef, err)
+	claim := l.pendingLabel(req, key)
+	claim.RateID = mfnAttempted + svc.ShippingServiceID
+	claim.CarrierCode, claim.CarrierService = svc.CarrierName, svc.ShippingServiceName
+	label, created, err := l.reserve(ctx, req, claim)
+	if err != nil {
+		return nil, err
 	}
+	if !created {
+		return l.resumeMFN(ctx, req, label)
+	}
+
 	sh, err := l.mfn.create(ctx, req.SellerID, req.MarketplaceID, &mfn.CreateShipmentRequest{
 		ShipmentRequestDetails: details,
 		ShippingServiceID:      svc.ShippingServiceID,
@@ -112,17 +167,27 @@ func (l *Labels) buyMFN(ctx context.Context, req LabelRequest, label Label) (*Pu
 	})
 	if err != nil {
 		var apiErr *spapi.Error
-		if errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 && apiErr.StatusCode != http.StatusTooManyRequests {
-			// Amazon rejected the request, so nothing was bought: allow a
-			// new attempt.
-			label.RateID = ""
-			if serr := l.cfg.Store.SaveLabel(ctx, label); serr != nil {
-				return nil, errors.Join(err, serr)
-			}
+		if !errors.As(err, &apiErr) || apiErr.StatusCode < 400 || apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusTooManyRequests {
+			return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: create shipment: %w", req.OrderID, req.PackageRef, err)
 		}
-		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: create shipment: %w", req.OrderID, req.PackageRef, err)
+		// Amazon rejected the request, so nothing was bought. The label is
+		// cancelled rather than reset to pending, because the store cannot
+		// hand a reset label to exactly one of several retrying callers.
+		label.State = LabelCancelled
+		if serr := l.cfg.Store.SaveLabel(ctx, label); serr != nil {
+			return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: create shipment: %w", req.OrderID, req.PackageRef, errors.Join(err, serr))
+		}
+		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: create shipment rejected, no label bought; buy again with a new package reference: %w", req.OrderID, req.PackageRef, err)
 	}
 	return l.recordMFN(ctx, label, sh)
+}
+
+// resumeMFN continues a Merchant Fulfillment label found in the store.
+func (l *Labels) resumeMFN(ctx context.Context, req LabelRequest, label Label) (*PurchasedLabel, error) {
+	if label.ShipmentID != "" {
+		return l.mfnExisting(ctx, req.MarketplaceID, label)
+	}
+	return nil, &UncertainPurchaseError{OrderID: req.OrderID, PackageRef: req.PackageRef, IdempotencyKey: label.IdempotencyKey}
 }
 
 // mfnExisting reads back a shipment bought earlier.

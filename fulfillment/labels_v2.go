@@ -46,7 +46,13 @@ func (s *shippingV2) documents(ctx context.Context, sellerID, marketplaceID, shi
 }
 
 // buyV2 buys, or resumes buying, a label through the Shipping API v2.
-func (l *Labels) buyV2(ctx context.Context, req LabelRequest, label Label) (*PurchasedLabel, error) {
+// Concurrent calls for one package may all send purchaseShipment, because
+// they send the same idempotency key and Amazon sells one label for it.
+func (l *Labels) buyV2(ctx context.Context, req LabelRequest, key string) (*PurchasedLabel, error) {
+	label, _, err := l.reserve(ctx, req, l.pendingLabel(req, key))
+	if err != nil {
+		return nil, err
+	}
 	if label.State == LabelPurchased {
 		doc, err := l.v2Document(ctx, req, label)
 		if err != nil {
