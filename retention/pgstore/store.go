@@ -387,7 +387,7 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 	// run purges it again. The synchronous commit of the evidence delivery
 	// flushes the WAL of every batch before it. A crash between recording
 	// the audit events and that commit can lose a batch whose events were
-	// recorded; the next run then purges it and records it again.
+	// recorded. The next run then purges it and records it again.
 	if _, err := tx.Exec(ctx, `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL synchronous_commit = off`); err != nil {
 		return retention.Batch{}, err
 	}
