@@ -17,10 +17,9 @@ type entry struct {
 	keysetID      uint32
 	revision      int64
 	handle        *keyset.Handle
-	aead          tink.AEAD      // for data buckets
-	sealer        *primarySealer // for data buckets whose primary key it supports, else nil
-	fieldADPrefix []byte         // start of every field's associated data, for data buckets
-	prf           *prf.Set       // for the blind-index bucket
+	aead          tink.AEAD // for data buckets
+	fieldADPrefix []byte    // start of every field's associated data, for data buckets
+	prf           *prf.Set  // for the blind-index bucket
 	primaryID     uint32
 	keyIDs        []uint32 // a keyset holds few keys, so a slice beats a map
 	loadedAt      time.Time

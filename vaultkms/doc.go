@@ -16,11 +16,6 @@
 // ciphertext. Its associated data encodes the bucket and the pii.Binding
 // (seller, table, column, row ID), each length-prefixed, so a ciphertext
 // copied to another row, column, table, seller or bucket fails to open.
-// When the primary key is Tink's AES-256-GCM with its usual prefix, Seal
-// writes that ciphertext itself with crypto/cipher and the key's bytes,
-// into one buffer after the header, because Tink's AEAD would need a second
-// buffer and a copy. The bytes are those Tink writes, and Open always
-// decrypts through Tink.
 //
 // # KEKs
 //

@@ -261,11 +261,6 @@ func (k *Keyring) Seal(ctx context.Context, bucket string, b pii.Binding, plaint
 	}
 
 	ad := getAssociatedData(e.fieldADPrefix, b)
-	if e.sealer != nil {
-		out := e.sealer.seal(e.keysetID, plaintext, *ad)
-		putAssociatedData(ad)
-		return out, nil
-	}
 	ct, err := e.aead.Encrypt(plaintext, *ad)
 	putAssociatedData(ad)
 	if err != nil {
@@ -554,7 +549,6 @@ func (k *Keyring) newEntry(ref BucketRef, id uint32, revision int64, h *keyset.H
 		e.prf, err = prf.NewPRFSet(h)
 	} else {
 		e.aead, err = aead.New(h)
-		e.sealer = newPrimarySealer(h)
 		e.fieldADPrefix = appendFieldADPrefix(nil, ref.Seller, ref.Bucket)
 	}
 	if err != nil {
