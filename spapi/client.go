@@ -88,7 +88,11 @@ type call struct {
 }
 
 // Do sends req and decodes a 2xx JSON body into out, unless out is nil or
-// the body is empty. out may also be a *[]byte, which receives the raw body.
+// the status is 204 No Content. out may also be a *[]byte, which receives
+// the raw body. When out is not nil, any other 2xx response whose body is
+// empty, white space or a JSON null returns the response with an error
+// wrapping [ErrEmptyResponse]. Without that error, out would keep its zero
+// value as if Amazon had returned it.
 //
 // Before any network call Do checks the request and resolves the seller's
 // credential for the region; a missing credential returns an error wrapping
@@ -120,8 +124,14 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	}
 	resp.Attempts = cl.attempts
 
-	if out == nil || len(resp.Body) == 0 {
+	if out == nil || resp.StatusCode == http.StatusNoContent {
 		return resp, nil
+	}
+	// Decoding an empty body or a JSON null leaves out as it was, so a
+	// caller would take the zero value for Amazon's result.
+	if trimmed := bytes.TrimSpace(resp.Body); len(trimmed) == 0 || string(trimmed) == "null" {
+		return resp, fmt.Errorf("spapi: %s: status %d without a result (body %s, request ID %s); retry later, or report the request ID to Amazon if it persists: %w",
+			req.Operation, resp.StatusCode, describeEmptyBody(trimmed), resp.RequestID, ErrEmptyResponse)
 	}
 	if raw, ok := out.(*[]byte); ok {
 		*raw = resp.Body
@@ -453,3 +463,12 @@ func (c *Client) retryOptions() []backoff.RetryOption {
 }
 
 func errAttr(err error) slog.Attr { return slog.String("error", err.Error()) }
+
+// describeEmptyBody names the kind of a body without a result for an error
+// message.
+func describeEmptyBody(trimmed []byte) string {
+	if len(trimmed) == 0 {
+		return "empty"
+	}
+	return "null"
+}

@@ -102,7 +102,11 @@
 // [ErrInvalidInput], [ErrServerUnavailable], [ErrAccessTokenExpired],
 // [ErrClientSecretExpired], [ErrMissingRole]. Empty, HTML and other non-JSON
 // bodies and "message": null decode without error ([DecodeErrorBody]).
-// Context errors are returned unchanged.
+// A 2xx response other than 204 No Content whose body is empty, white space
+// or a JSON null, to a call that expects a result (out not nil), returns an
+// error wrapping [ErrEmptyResponse] that names the operation and request ID,
+// so a result is never taken from zero values; [Pages] ends with that error
+// on such a page. Context errors are returned unchanged.
 //
 // # Regions
 //

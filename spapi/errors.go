@@ -48,6 +48,9 @@ var (
 	ErrInvalidRequest = errors.New("spapi: invalid request")
 	// ErrDocumentTooLarge: a document exceeded the configured size limit.
 	ErrDocumentTooLarge = errors.New("spapi: document too large")
+	// ErrEmptyResponse: a 2xx response other than 204 No Content had an empty
+	// body or a JSON null where the caller expected a result.
+	ErrEmptyResponse = errors.New("spapi: empty response body")
 	// ErrDocumentURLExpired: a document URL had expired and no fresh URL could be used.
 	ErrDocumentURLExpired = errors.New("spapi: document URL expired")
 )

@@ -71,6 +71,15 @@ func (f *Feed) Finished() bool {
 // processing status.
 var ErrInvalidResponse = errors.New("feeds: invalid response")
 
+// invalidIfEmpty adds ErrInvalidResponse to the error of a 2xx response
+// that had no body or a JSON null, so that both sentinels match it.
+func invalidIfEmpty(err error) error {
+	if errors.Is(err, spapi.ErrEmptyResponse) {
+		return fmt.Errorf("%w: %w", ErrInvalidResponse, err)
+	}
+	return err
+}
+
 // CreateFeedDocument creates an upload destination for a feed whose
 // content will be sent with contentType.
 func (c *Client) CreateFeedDocument(ctx context.Context, contentType string) (*FeedDocument, error) {
@@ -80,7 +89,7 @@ func (c *Client) CreateFeedDocument(ctx context.Context, contentType string) (*F
 	req := c.request("feeds.createFeedDocument", http.MethodPost, "/feeds/2021-06-30/documents", nil, map[string]string{"contentType": contentType})
 	var out FeedDocument
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.FeedDocumentID == "" || out.URL == "" {
 		return nil, fmt.Errorf("feeds: createFeedDocument: %w: no document ID or URL", ErrInvalidResponse)
@@ -107,7 +116,7 @@ func (c *Client) CreateFeed(ctx context.Context, body CreateFeedRequest) (string
 		FeedID string `json:"feedId"`
 	}
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return "", err
+		return "", invalidIfEmpty(err)
 	}
 	if out.FeedID == "" {
 		return "", fmt.Errorf("feeds: createFeed: %w: no feed ID", ErrInvalidResponse)
@@ -122,7 +131,7 @@ func (c *Client) GetFeed(ctx context.Context, feedID string) (*Feed, error) {
 	}
 	var out Feed
 	if _, err := c.api.Do(ctx, c.request("feeds.getFeed", http.MethodGet, "/feeds/2021-06-30/feeds/"+url.PathEscape(feedID), nil, nil), &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.ProcessingStatus == "" {
 		return nil, fmt.Errorf("feeds: getFeed %s: %w: no processing status", feedID, ErrInvalidResponse)
@@ -147,7 +156,7 @@ func (c *Client) GetFeedDocument(ctx context.Context, documentID string) (*FeedD
 	}
 	var out FeedDocument
 	if _, err := c.api.Do(ctx, c.request("feeds.getFeedDocument", http.MethodGet, "/feeds/2021-06-30/documents/"+url.PathEscape(documentID), nil, nil), &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.URL == "" {
 		return nil, fmt.Errorf("feeds: getFeedDocument %s: %w: no URL", documentID, ErrInvalidResponse)

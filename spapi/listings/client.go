@@ -135,7 +135,7 @@ func (c *Client) GetListingsItem(ctx context.Context, sku, marketplaceID string,
 	}
 	var out Item
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.SKU == "" {
 		return nil, fmt.Errorf("listings: getListingsItem %q: %w: no SKU in the response", sku, ErrInvalidResponse)
@@ -146,6 +146,15 @@ func (c *Client) GetListingsItem(ctx context.Context, sku, marketplaceID string,
 // ErrInvalidResponse is wrapped by the error for a 2xx response that lacks
 // what the call must return, such as getListingsItem without the item.
 var ErrInvalidResponse = errors.New("listings: invalid response")
+
+// invalidIfEmpty adds ErrInvalidResponse to the error of a 2xx response
+// that had no body or a JSON null, so that both sentinels match it.
+func invalidIfEmpty(err error) error {
+	if errors.Is(err, spapi.ErrEmptyResponse) {
+		return fmt.Errorf("%w: %w", ErrInvalidResponse, err)
+	}
+	return err
+}
 
 // PatchOptions adjusts [Client.PatchListingsItem].
 type PatchOptions struct {
@@ -181,7 +190,7 @@ func (c *Client) PatchListingsItem(ctx context.Context, sku, marketplaceID, prod
 	}
 	var out Submission
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return &out, checkSubmission(&out, opts.ValidationPreview)
 }

@@ -45,7 +45,7 @@ func (c *Client) GetEligibleShipmentServices(ctx context.Context, body EligibleS
 	req.Idempotent = true
 	var out payloadOf[EligibleServices]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return &out.Payload, nil
 }
@@ -70,7 +70,7 @@ func (c *Client) GetAdditionalSellerInputs(ctx context.Context, body AdditionalS
 	req.Idempotent = true
 	var out payloadOf[AdditionalSellerInputs]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return &out.Payload, nil
 }
@@ -91,7 +91,7 @@ func (c *Client) CreateShipment(ctx context.Context, body CreateShipmentRequest)
 	req.Restricted = &spapi.Restricted{Path: "/mfn/v0/shipments"}
 	var out payloadOf[Shipment]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.Payload.ShipmentID == "" {
 		return nil, fmt.Errorf("mfn: createShipment: %w: no shipment ID in the response", ErrInvalidResponse)
@@ -104,6 +104,15 @@ func (c *Client) CreateShipment(ctx context.Context, body CreateShipmentRequest)
 // Amazon may have bought the label, so look for the order's shipment
 // before buying again.
 var ErrInvalidResponse = errors.New("mfn: invalid response")
+
+// invalidIfEmpty adds ErrInvalidResponse to the error of a 2xx response
+// that had no body or a JSON null, so that both sentinels match it.
+func invalidIfEmpty(err error) error {
+	if errors.Is(err, spapi.ErrEmptyResponse) {
+		return fmt.Errorf("%w: %w", ErrInvalidResponse, err)
+	}
+	return err
+}
 
 // GetShipment returns a shipment with its label.
 func (c *Client) GetShipment(ctx context.Context, shipmentID string) (*Shipment, error) {
@@ -124,7 +133,7 @@ func (c *Client) shipmentCall(ctx context.Context, operation, method, shipmentID
 	req.Restricted = &spapi.Restricted{Path: "/mfn/v0/shipments/{shipmentId}"}
 	var out payloadOf[Shipment]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return &out.Payload, nil
 }

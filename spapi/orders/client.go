@@ -143,7 +143,7 @@ func (c *Client) GetOrder(ctx context.Context, orderID string, includedData ...s
 	}
 	req := c.request("orders20260101.getOrder", http.MethodGet, "/orders/2026-01-01/orders/"+url.PathEscape(orderID), q)
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.Order.OrderID == "" {
 		return nil, fmt.Errorf("orders: getOrder %s: %w: no order in the response", orderID, ErrInvalidResponse)
@@ -154,6 +154,15 @@ func (c *Client) GetOrder(ctx context.Context, orderID string, includedData ...s
 // ErrInvalidResponse is wrapped by the error for a 2xx response that lacks
 // what the call must return, such as getOrder without an order.
 var ErrInvalidResponse = errors.New("orders: invalid response")
+
+// invalidIfEmpty adds ErrInvalidResponse to the error of a 2xx response
+// that had no body or a JSON null, so that both sentinels match it.
+func invalidIfEmpty(err error) error {
+	if errors.Is(err, spapi.ErrEmptyResponse) {
+		return fmt.Errorf("%w: %w", ErrInvalidResponse, err)
+	}
+	return err
+}
 
 func (c *Client) request(operation, method, path string, q url.Values) *spapi.Request {
 	return &spapi.Request{

@@ -121,7 +121,7 @@ func (c *Client) GetOrderV0(ctx context.Context, orderID string, dataElements ..
 	}
 	var out payloadOf[OrderV0]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.Payload.AmazonOrderID == "" {
 		return nil, fmt.Errorf("orders: getOrder %s: %w: no order in the response", orderID, ErrInvalidResponse)
@@ -141,7 +141,7 @@ func (c *Client) GetOrderBuyerInfoV0(ctx context.Context, orderID string) (*Buye
 	req.Restricted = &spapi.Restricted{Path: "/orders/v0/orders/{orderId}/buyerInfo"}
 	var out payloadOf[BuyerInfo]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return &out.Payload, nil
 }
@@ -158,7 +158,7 @@ func (c *Client) GetOrderAddressV0(ctx context.Context, orderID string) (*OrderA
 	req.Restricted = &spapi.Restricted{Path: "/orders/v0/orders/{orderId}/address"}
 	var out payloadOf[OrderAddressV0]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return &out.Payload, nil
 }

@@ -85,7 +85,7 @@ func (c *Client) CreateReport(ctx context.Context, body CreateReportRequest) (st
 		ReportID string `json:"reportId"`
 	}
 	if _, err := c.api.Do(ctx, c.request("reports.createReport", http.MethodPost, "/reports/2021-06-30/reports", nil, body), &out); err != nil {
-		return "", err
+		return "", invalidIfEmpty(err)
 	}
 	if out.ReportID == "" {
 		return "", fmt.Errorf("reports: createReport: %w: no report ID", ErrInvalidResponse)
@@ -98,6 +98,15 @@ func (c *Client) CreateReport(ctx context.Context, body CreateReportRequest) (st
 // document URL.
 var ErrInvalidResponse = errors.New("reports: invalid response")
 
+// invalidIfEmpty adds ErrInvalidResponse to the error of a 2xx response
+// that had no body or a JSON null, so that both sentinels match it.
+func invalidIfEmpty(err error) error {
+	if errors.Is(err, spapi.ErrEmptyResponse) {
+		return fmt.Errorf("%w: %w", ErrInvalidResponse, err)
+	}
+	return err
+}
+
 // GetReport returns a report's state.
 func (c *Client) GetReport(ctx context.Context, reportID string) (*Report, error) {
 	if reportID == "" {
@@ -105,7 +114,7 @@ func (c *Client) GetReport(ctx context.Context, reportID string) (*Report, error
 	}
 	var out Report
 	if _, err := c.api.Do(ctx, c.request("reports.getReport", http.MethodGet, "/reports/2021-06-30/reports/"+url.PathEscape(reportID), nil, nil), &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.ProcessingStatus == "" {
 		return nil, fmt.Errorf("reports: getReport %s: %w: no processing status", reportID, ErrInvalidResponse)
@@ -211,7 +220,7 @@ func (c *Client) GetReportDocument(ctx context.Context, documentID string) (*Rep
 	}
 	var out ReportDocument
 	if _, err := c.api.Do(ctx, c.request("reports.getReportDocument", http.MethodGet, "/reports/2021-06-30/documents/"+url.PathEscape(documentID), nil, nil), &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.URL == "" {
 		return nil, fmt.Errorf("reports: getReportDocument %s: %w: no URL", documentID, ErrInvalidResponse)

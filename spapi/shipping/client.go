@@ -45,6 +45,15 @@ var ErrMissingIdempotencyKey = errors.New("shipping: purchaseShipment needs an i
 // idempotency key.
 var ErrInvalidResponse = errors.New("shipping: invalid response")
 
+// invalidIfEmpty adds ErrInvalidResponse to the error of a 2xx response
+// that had no body or a JSON null, so that both sentinels match it.
+func invalidIfEmpty(err error) error {
+	if errors.Is(err, spapi.ErrEmptyResponse) {
+		return fmt.Errorf("%w: %w", ErrInvalidResponse, err)
+	}
+	return err
+}
+
 // Client calls Shipping API v2 for one seller and marketplace. It is safe
 // for concurrent use.
 type Client struct {
@@ -108,7 +117,7 @@ func (c *Client) GetRates(ctx context.Context, body RatesRequest) (*RatesResult,
 	req.Idempotent = true
 	var out payloadOf[RatesResult]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return &out.Payload, nil
 }
@@ -152,7 +161,7 @@ func (c *Client) PurchaseShipment(ctx context.Context, body PurchaseRequest, ide
 	req.IdempotencyKey = idempotencyKey
 	var out payloadOf[PurchaseResult]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	if out.Payload.ShipmentID == "" {
 		return nil, fmt.Errorf("shipping: purchaseShipment: %w: no shipment ID in the response", ErrInvalidResponse)
@@ -173,7 +182,7 @@ func (c *Client) GetShipmentDocuments(ctx context.Context, shipmentID, packageCl
 	req := c.request("shipping.getShipmentDocuments", http.MethodGet, "/shipping/v2/shipments/"+url.PathEscape(shipmentID)+"/documents", q, nil)
 	var out payloadOf[DocumentsResult]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return &out.Payload, nil
 }
@@ -186,7 +195,7 @@ func (c *Client) GetTracking(ctx context.Context, trackingID, carrierID string) 
 	req := c.request("shipping.getTracking", http.MethodGet, "/shipping/v2/tracking", url.Values{"trackingId": {trackingID}, "carrierId": {carrierID}}, nil)
 	var out payloadOf[Tracking]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return &out.Payload, nil
 }
@@ -211,7 +220,7 @@ func (c *Client) GetAdditionalInputs(ctx context.Context, requestToken, rateID s
 	req := c.request("shipping.getAdditionalInputs", http.MethodGet, "/shipping/v2/shipments/additionalInputs/schema", q, nil)
 	var out payloadOf[json.RawMessage]
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, invalidIfEmpty(err)
 	}
 	return out.Payload, nil
 }
