@@ -48,6 +48,11 @@ func (s *shippingV2) documents(ctx context.Context, sellerID, marketplaceID, shi
 // buyV2 buys, or resumes buying, a label through the Shipping API v2.
 // Concurrent calls for one package may all send purchaseShipment, because
 // they send the same idempotency key and Amazon sells one label for it.
+//
+// NOTE: concurrent calls that find no stored offer each call getRates and
+// may send different request tokens under that one key. spapitest returns
+// the first label for a repeated key whatever the body, but how Amazon
+// treats a repeated key with another body is not verified.
 func (l *Labels) buyV2(ctx context.Context, req LabelRequest, key string) (*PurchasedLabel, error) {
 	label, _, err := l.reserve(ctx, req, l.pendingLabel(req, key))
 	if err != nil {
