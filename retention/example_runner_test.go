@@ -28,7 +28,9 @@ func (keyShredder) Shred(_ context.Context, seller, bucket string) error {
 
 // Fulfillment registers an order when it stores it and re-anchors it when it
 // ships. A runner purges it 28 days later (30 days minus the 2-day safety
-// margin) and shreds the shipment day's key.
+// margin) and shreds the shipment day's key. It also shreds the order day's
+// key: the order left that bucket when it shipped, so only backups still
+// hold data under it, and that data became due 28 days after the order.
 func ExampleRunner() {
 	ctx := context.Background()
 	store := retention.NewMemoryStore()
@@ -64,9 +66,11 @@ func ExampleRunner() {
 	fmt.Println("buyer PII purged:", rep.Purged[retention.ClassBuyerPII])
 	fmt.Println("non-PII purged:", rep.Purged[retention.ClassNonPII])
 	// Output:
+	// shred: seller=A2EXAMPLESELLER bucket=open-2026-12-01
 	// shred: seller=A2EXAMPLESELLER bucket=ship-2026-12-02
 	// audit: purge buyer_pii seller=A2EXAMPLESELLER bucket=ship-2026-12-02 order= count=1
 	// audit: purge personalization seller=A2EXAMPLESELLER bucket=ship-2026-12-02 order= count=1
+	// audit: shred  seller=A2EXAMPLESELLER bucket=open-2026-12-01 order= count=0
 	// audit: shred  seller=A2EXAMPLESELLER bucket=ship-2026-12-02 order= count=0
 	// buyer PII purged: 1
 	// non-PII purged: 0

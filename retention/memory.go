@@ -39,6 +39,42 @@ type memBucket struct {
 	purged   bool // at least one record was purged
 	shredded bool
 	claimed  bool
+	// lastAnchor is the latest anchor per class of any record that was
+	// ever in the bucket.
+	lastAnchor map[Class]time.Time
+}
+
+// track creates the bucket of r if needed and raises its latest anchor of
+// r's class to r's anchor. Records without a bucket are not tracked. The
+// caller holds s.mu.
+func (s *MemoryStore) track(r Record) {
+	if r.Bucket == "" {
+		return
+	}
+	ref := BucketRef{r.SellerID, r.Bucket}
+	b := s.buckets[ref]
+	if b == nil {
+		b = &memBucket{lastAnchor: make(map[Class]time.Time)}
+		s.buckets[ref] = b
+	}
+	if last, ok := b.lastAnchor[r.Class]; !ok || r.Anchor.After(last) {
+		b.lastAnchor[r.Class] = r.Anchor
+	}
+}
+
+// expired reports whether every record that was ever in b is due at
+// cutoffs.
+func (b *memBucket) expired(cutoffs Cutoffs) bool {
+	if len(b.lastAnchor) == 0 {
+		return false
+	}
+	for c, last := range b.lastAnchor {
+		cutoff, ok := cutoffs[c]
+		if !ok || last.After(StoredTime(cutoff)) {
+			return false
+		}
+	}
+	return true
 }
 
 type memEvidence struct {
@@ -90,11 +126,9 @@ func (s *MemoryStore) Register(ctx context.Context, recs []Record) error {
 		if _, ok := s.records[k]; ok {
 			continue
 		}
-		s.records[k] = &memRecord{rec: copyRecord(r)}
-		ref := BucketRef{r.SellerID, r.Bucket}
-		if r.Bucket != "" && s.buckets[ref] == nil {
-			s.buckets[ref] = &memBucket{}
-		}
+		m := &memRecord{rec: copyRecord(r)}
+		s.records[k] = m
+		s.track(m.rec)
 	}
 	return nil
 }
@@ -125,11 +159,8 @@ func (s *MemoryStore) Reanchor(ctx context.Context, r Reanchor) (int, error) {
 		m.rec.Anchor = StoredTime(r.Anchor)
 		if r.Bucket != "" && m.rec.Bucket != "" {
 			m.rec.Bucket = r.Bucket
-			ref := BucketRef{r.SellerID, r.Bucket}
-			if s.buckets[ref] == nil {
-				s.buckets[ref] = &memBucket{}
-			}
 		}
+		s.track(m.rec)
 		n++
 	}
 	return n, nil
@@ -347,7 +378,7 @@ func (s *MemoryStore) Plan(ctx context.Context, c Class, age time.Duration, now,
 }
 
 // Shred implements [Store].
-func (s *MemoryStore) Shred(ctx context.Context, now time.Time, limit int, actor string, fn ShredFunc) ([]BucketRef, error) {
+func (s *MemoryStore) Shred(ctx context.Context, now time.Time, cutoffs Cutoffs, limit int, actor string, fn ShredFunc) ([]BucketRef, error) {
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
@@ -363,7 +394,7 @@ func (s *MemoryStore) Shred(ctx context.Context, now time.Time, limit int, actor
 	}
 	var refs []BucketRef
 	for ref, b := range s.buckets {
-		if b.shredded || b.claimed || live[ref] || !b.purged {
+		if b.shredded || b.claimed || live[ref] || !(b.purged || b.expired(cutoffs)) {
 			continue
 		}
 		refs = append(refs, ref)

@@ -97,6 +97,15 @@ func (r Rule) Due(anchor time.Time) time.Time { return anchor.UTC().Add(r.Age())
 // before it are due.
 func (r Rule) Cutoff(now time.Time) time.Time { return now.UTC().Add(-r.Age()) }
 
+// Cutoffs returns the cutoff of every class of the policy at now.
+func (p Policy) Cutoffs(now time.Time) Cutoffs {
+	out := make(Cutoffs, len(p.Rules))
+	for _, r := range p.Rules {
+		out[r.Class] = r.Cutoff(now)
+	}
+	return out
+}
+
 // Policy is the set of retention rules, one per class, and the deadline for
 // deletion notices. The zero value is invalid; start from [DefaultPolicy].
 type Policy struct {

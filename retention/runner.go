@@ -398,13 +398,15 @@ func (r *Runner) runNotice(ctx context.Context, n Notice, now time.Time, rep *Re
 	return nr, nil
 }
 
-// shred destroys the keys of buckets whose records are all purged.
+// shred destroys the keys of buckets that no unpurged record is in, once
+// one of their records was purged or all of them are due.
 func (r *Runner) shred(ctx context.Context, now time.Time, rep *Report) error {
 	fn := func(ctx context.Context, b BucketRef) error {
 		return r.cfg.Shredder.Shred(ctx, b.SellerID, b.Bucket)
 	}
+	cutoffs := r.cfg.Policy.Cutoffs(now)
 	for {
-		refs, err := r.cfg.Store.Shred(ctx, now, r.cfg.BatchSize, r.cfg.Actor, fn)
+		refs, err := r.cfg.Store.Shred(ctx, now, cutoffs, r.cfg.BatchSize, r.cfg.Actor, fn)
 		rep.Shredded = append(rep.Shredded, refs...)
 		r.metrics.shredded.Add(float64(len(refs)))
 		if err != nil {

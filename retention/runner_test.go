@@ -247,8 +247,10 @@ func TestRunnerEvidenceEvents(t *testing.T) {
 				t.Errorf("event names order %q, not one of the purged orders", e.OrderID)
 			}
 		}
-		if n := len(f.recorder.Events(audit.ActionShred)); n != 1 {
-			t.Errorf("shred events = %d, want 1", n)
+		// Both the shipment bucket and the open bucket the orders left are
+		// shredded.
+		if n := len(f.recorder.Events(audit.ActionShred)); n != 2 {
+			t.Errorf("shred events = %d, want 2", n)
 		}
 	}
 }
@@ -282,8 +284,13 @@ func TestRunnerShredFailureRetried(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RunOnce: %v", err)
 	}
-	if len(rep.Shredded) != 1 || f.shredder.Count(seller, retention.ShipmentBucket(start)) != 1 {
-		t.Errorf("retry shredded %v, want the shipment bucket once", rep.Shredded)
+	if len(rep.Shredded) != 2 {
+		t.Errorf("retry shredded %v, want the shipment and open buckets", rep.Shredded)
+	}
+	for _, bucket := range []string{retention.ShipmentBucket(start), retention.OpenBucket(start)} {
+		if n := f.shredder.Count(seller, bucket); n != 1 {
+			t.Errorf("shredder calls for %s = %d, want 1", bucket, n)
+		}
 	}
 }
 

@@ -39,8 +39,9 @@ type Record struct {
 	// Class is the retention class. Required.
 	Class Class
 	// Bucket is the retention bucket whose data key seals the record's data,
-	// such as the shipment day. The bucket's key is shredded once every
-	// record in it has been purged. Empty means the data is not sealed under
+	// such as the shipment day. The bucket's key is shredded once no record
+	// is in it and either one was purged in it or all that were ever in it
+	// are due; see Store.Shred. Empty means the data is not sealed under
 	// a bucket key (non-PII, typically), so its purge shreds nothing and it
 	// cannot keep a bucket's key alive.
 	Bucket string
@@ -107,6 +108,11 @@ type BucketRef struct {
 // bucket whose key is already gone, because a crash after it and before the
 // store's commit repeats it.
 type ShredFunc func(ctx context.Context, b BucketRef) error
+
+// Cutoffs maps each class to its cutoff at one time: the latest anchor of a
+// record of the class that is due then, as [Rule.Cutoff] computes it.
+// [Policy.Cutoffs] builds it from a policy.
+type Cutoffs map[Class]time.Time
 
 // Pending counts unpurged records matching a selector.
 type Pending struct {
@@ -190,13 +196,22 @@ type Store interface {
 	// day of now. Days without records are left out.
 	Plan(ctx context.Context, c Class, age time.Duration, now, until time.Time) ([]PlanDay, error)
 
-	// Shred finds up to limit buckets in which every record is purged and at
-	// least one was purged, and whose key is not yet shredded. The empty
-	// bucket is never shredded. For each it calls
-	// fn, then marks the bucket shredded and records shred evidence by actor.
-	// A bucket whose fn fails stays unshredded and Shred returns the error
-	// after trying the others.
-	Shred(ctx context.Context, now time.Time, limit int, actor string, fn ShredFunc) ([]BucketRef, error)
+	// Shred finds up to limit buckets that are shreddable at now and whose
+	// key is not yet shredded. A bucket is shreddable when no unpurged record
+	// is in it and either at least one record was purged in it or every
+	// record that was ever in it is due. The second case covers a bucket
+	// emptied by Reanchor alone, such as an open bucket whose orders all
+	// shipped: backups taken before the move still hold their data under its
+	// key. A record counts as due when the latest anchor the bucket tracks
+	// for its class is at or before cutoffs[class]; a class without a cutoff
+	// is never due, and a bucket with no tracked anchor is shreddable only
+	// by the first case. Stores track, per bucket and class, the latest
+	// anchor of every record registered into the bucket or re-anchored
+	// while in it or into it. The empty bucket is never shredded. For each
+	// bucket Shred calls fn, then marks the bucket shredded and records
+	// shred evidence by actor. A bucket whose fn fails stays unshredded and
+	// Shred returns the error after trying the others.
+	Shred(ctx context.Context, now time.Time, cutoffs Cutoffs, limit int, actor string, fn ShredFunc) ([]BucketRef, error)
 
 	// PlaceHold stores a legal hold and records hold evidence. Placing a hold
 	// with an ID that exists returns the stored hold unchanged.

@@ -157,6 +157,19 @@ func lockBuckets(ctx context.Context, tx pgx.Tx, refs []retention.BucketRef) err
 	return rows.Err()
 }
 
+// trackAnchors completes a statement whose CTE "added" returns (seller_id,
+// bucket, class, anchor) rows: it raises each bucket's latest anchor of each
+// class to the latest of those rows. Rows go in key order, so that
+// concurrent statements lock the rows of one bucket in the same order.
+const trackAnchors = `
+	INSERT INTO retention_bucket_anchors (seller_id, bucket, class, last_anchor)
+	SELECT seller_id, bucket, class, max(anchor) FROM added
+	WHERE bucket <> ''
+	GROUP BY seller_id, bucket, class
+	ORDER BY seller_id, bucket, class
+	ON CONFLICT (seller_id, bucket, class) DO UPDATE
+	SET last_anchor = greatest(retention_bucket_anchors.last_anchor, EXCLUDED.last_anchor)`
+
 // addClaims adds the purge claims of (seller, class, bucket) triples.
 func addClaims(ctx context.Context, tx pgx.Tx, sellers, classes, buckets []string) error {
 	if len(sellers) == 0 {
@@ -199,12 +212,16 @@ func (s *Store) Register(ctx context.Context, recs []retention.Record) error {
 			return err
 		}
 		_, err := tx.Exec(ctx, `
-			INSERT INTO retention_items (seller_id, order_id, class, bucket, anchor, blind_indexes)
-			SELECT r.seller_id, r.order_id, r.class, r.bucket, r.anchor,
-			       coalesce((SELECT array_agg(decode(x, 'hex')) FROM unnest(string_to_array(nullif(r.idx, ''), ',')) AS x), '{}')
-			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
-			     AS r(seller_id, order_id, class, bucket, anchor, idx)
-			ON CONFLICT (seller_id, class, order_id) DO NOTHING`,
+			WITH added AS (
+				INSERT INTO retention_items (seller_id, order_id, class, bucket, anchor, blind_indexes)
+				SELECT r.seller_id, r.order_id, r.class, r.bucket, r.anchor,
+				       coalesce((SELECT array_agg(decode(x, 'hex')) FROM unnest(string_to_array(nullif(r.idx, ''), ',')) AS x), '{}')
+				FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::text[])
+				     AS r(seller_id, order_id, class, bucket, anchor, idx)
+				ON CONFLICT (seller_id, class, order_id) DO NOTHING
+				RETURNING seller_id, bucket, class, anchor
+			)
+			`+trackAnchors,
 			sellers, orders, classes, buckets, anchors, indexes)
 		if err != nil {
 			return err
@@ -255,6 +272,18 @@ func (s *Store) Reanchor(ctx context.Context, r retention.Reanchor) (int, error)
 			return err
 		}
 		n = int64(len(sellers))
+		if n == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `
+			WITH added AS (
+				SELECT r.seller_id, r.bucket, r.class, $4::timestamptz AS anchor
+				FROM unnest($1::text[], $2::text[], $3::text[]) AS r(seller_id, bucket, class)
+			)
+			`+trackAnchors, sellers, buckets, classes, retention.StoredTime(r.Anchor))
+		if err != nil {
+			return err
+		}
 		return addClaims(ctx, tx, sellers, classes, buckets)
 	})
 	var bse *retention.BucketShreddedError
@@ -578,15 +607,23 @@ func (s *Store) Plan(ctx context.Context, c retention.Class, age time.Duration, 
 	return out, nil
 }
 
-// Shred implements [retention.Store]. Each bucket is shredded in its own
+// Shred implements [retention.Store]. A bucket's latest anchors live in
+// retention_bucket_anchors, which Register and Reanchor update under the
+// bucket's row lock or the record's row lock. Each bucket is shredded in its own
 // transaction, which holds the bucket's row lock while fn runs, so a
 // concurrent Register into the bucket waits and then fails with a
 // *retention.BucketShreddedError.
-func (s *Store) Shred(ctx context.Context, now time.Time, limit int, actor string, fn retention.ShredFunc) ([]retention.BucketRef, error) {
+func (s *Store) Shred(ctx context.Context, now time.Time, cutoffs retention.Cutoffs, limit int, actor string, fn retention.ShredFunc) ([]retention.BucketRef, error) {
 	if limit < 1 || limit > retention.MaxBatchSize {
 		return nil, &retention.InvalidError{Field: "limit", Reason: fmt.Sprintf("%d is not between 1 and %d", limit, retention.MaxBatchSize)}
 	}
 	now = retention.StoredTime(now)
+	cutoffClasses := make([]string, 0, len(cutoffs))
+	cutoffTimes := make([]time.Time, 0, len(cutoffs))
+	for c, t := range cutoffs {
+		cutoffClasses = append(cutoffClasses, string(c))
+		cutoffTimes = append(cutoffTimes, retention.StoredTime(t))
+	}
 	var done []retention.BucketRef
 	var errs []error
 	var failed []retention.BucketRef
@@ -603,10 +640,16 @@ func (s *Store) Shred(ctx context.Context, now time.Time, limit int, actor strin
 				WHERE b.shredded_at IS NULL AND b.bucket <> ''
 				  AND (b.seller_id, b.bucket) NOT IN (SELECT * FROM unnest($1::text[], $2::text[]))
 				  AND NOT EXISTS (SELECT 1 FROM retention_items i WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket)
-				  AND b.purged
+				  AND (b.purged OR (
+				    EXISTS (SELECT 1 FROM retention_bucket_anchors a WHERE a.seller_id = b.seller_id AND a.bucket = b.bucket)
+				    AND NOT EXISTS (
+				      SELECT 1 FROM retention_bucket_anchors a
+				      LEFT JOIN unnest($3::text[], $4::timestamptz[]) AS c(class, cutoff) ON c.class = a.class
+				      WHERE a.seller_id = b.seller_id AND a.bucket = b.bucket
+				        AND (c.cutoff IS NULL OR a.last_anchor > c.cutoff))))
 				ORDER BY b.seller_id, b.bucket
 				LIMIT 1
-				FOR UPDATE SKIP LOCKED`, fs, fb).Scan(&ref.SellerID, &ref.Bucket)
+				FOR UPDATE SKIP LOCKED`, fs, fb, cutoffClasses, cutoffTimes).Scan(&ref.SellerID, &ref.Bucket)
 			if errors.Is(err, pgx.ErrNoRows) {
 				return nil
 			}

@@ -652,7 +652,7 @@ func testNotices(t *testing.T, s retention.Store) {
 
 func shredAll(t *testing.T, s retention.Store, now time.Time, fn retention.ShredFunc) []retention.BucketRef {
 	t.Helper()
-	refs, err := s.Shred(context.Background(), now, 100, "test-runner", fn)
+	refs, err := s.Shred(context.Background(), now, nil, 100, "test-runner", fn)
 	if err != nil {
 		t.Fatalf("Shred: %v", err)
 	}
@@ -722,7 +722,7 @@ func testShredFailure(t *testing.T, s retention.Store) {
 	mustPurge(t, s, retention.Selector{Class: retention.ClassBuyerPII, Cutoff: base}, base, 10)
 
 	errVault := errors.New("vault sealed")
-	refs, err := s.Shred(context.Background(), base, 100, "test-runner", func(_ context.Context, b retention.BucketRef) error {
+	refs, err := s.Shred(context.Background(), base, nil, 100, "test-runner", func(_ context.Context, b retention.BucketRef) error {
 		if b.Bucket == "b1" {
 			return errVault
 		}
