@@ -123,6 +123,7 @@ func RunRunner(t *testing.T, newStore NewStoreFunc) {
 		{"NoticeHeldRaisesAlert", testNoticeHeldAlert},
 		{"RecorderDownKeepsEvidence", testRecorderDown},
 		{"ShredAfterLastPurge", testShredAfterLastPurge},
+		{"ShredOpenBucketAtDueTime", testShredOpenBucketAtDueTime},
 		{"PlanMatchesRuns", testPlanMatchesRuns},
 	}
 	for _, tt := range tests {
@@ -600,6 +601,77 @@ func testShredAfterLastPurge(t *testing.T, s retention.Store) {
 	}
 	if n := len(b.recorder.Events(audit.ActionShred)); n != 2 {
 		t.Errorf("shred audit events = %d, want 2", n)
+	}
+}
+
+// testShredOpenBucketAtDueTime ships every order of one day, which empties
+// the day's open bucket without purging anything in it, and checks that runs
+// shred the bucket no earlier than its latest order is due and no later than
+// the first run at or after that.
+func testShredOpenBucketAtDueTime(t *testing.T, s retention.Store) {
+	ctx := context.Background()
+	ordered := base
+	b := newBundle(t, s, ordered)
+	seller := SellerID()
+	openBucket := retention.OpenBucket(ordered)
+	openRef := retention.BucketRef{SellerID: seller, Bucket: openBucket}
+	rule, _ := retention.DefaultPolicy().Rule(retention.ClassBuyerPII)
+
+	register := func(at time.Time) error {
+		o := retention.Order{SellerID: seller, OrderID: OrderID(), Bucket: openBucket, OrderedAt: at}
+		if err := retention.RegisterOrder(ctx, s, o); err != nil {
+			return err
+		}
+		shipped := at.Add(day)
+		_, err := retention.MarkShipped(ctx, s, seller, o.OrderID, shipped, retention.ShipmentBucket(shipped))
+		return err
+	}
+	for _, hours := range []time.Duration{0, 2, 5} {
+		if err := register(ordered.Add(hours * time.Hour)); err != nil {
+			t.Fatalf("register and ship an order: %v", err)
+		}
+	}
+	r := b.runner(t)
+	checkOpen := func(want bool) {
+		t.Helper()
+		rep := runOnce(t, r)
+		if got := slices.Contains(rep.Shredded, openRef); got != want {
+			t.Errorf("at %v: open bucket shredded = %v, want %v (shredded %v)", b.clock.Now(), got, want, rep.Shredded)
+		}
+	}
+
+	b.clock.Set(ordered.Add(day))
+	checkOpen(false)
+	due := rule.Due(ordered.Add(5 * time.Hour))
+	b.clock.Set(due.Add(-time.Microsecond))
+	checkOpen(false)
+
+	// A late order of the same day still registers into the open bucket
+	// before it is due, and moves its due time.
+	if err := register(ordered.Add(6 * time.Hour)); err != nil {
+		t.Fatalf("register a late order into the open bucket: %v", err)
+	}
+	b.clock.Set(due)
+	checkOpen(false)
+	due = rule.Due(ordered.Add(6 * time.Hour))
+	b.clock.Set(due.Add(-time.Microsecond))
+	checkOpen(false)
+	b.clock.Set(due)
+	checkOpen(true)
+	if n := b.shredder.Count(seller, openBucket); n != 1 {
+		t.Errorf("shredder calls for %s = %d, want 1", openBucket, n)
+	}
+	if rep := runOnce(t, r); rep.Purged[retention.ClassBuyerPII] != 0 {
+		t.Errorf("purged %d buyer_pii records, want 0 (the orders shipped a day later are not due)", rep.Purged[retention.ClassBuyerPII])
+	}
+	if n := b.shredder.Count(seller, openBucket); n != 1 {
+		t.Errorf("shredder calls for %s after another run = %d, want 1", openBucket, n)
+	}
+
+	err := register(ordered.Add(7 * time.Hour))
+	var bse *retention.BucketShreddedError
+	if !errors.As(err, &bse) || bse.Bucket != openBucket {
+		t.Errorf("register into the shredded open bucket: error = %v, want *retention.BucketShreddedError", err)
 	}
 }
 

@@ -79,6 +79,7 @@ func RunStore(t *testing.T, newStore NewStoreFunc) {
 		{"NoticeLifecycle", testNotices},
 		{"ShredFullyPurgedBuckets", testShred},
 		{"ShredFailureRetries", testShredFailure},
+		{"ShredEmptiedByReanchorWhenDue", testShredEmptiedByReanchor},
 		{"EvidenceDeliveryOnce", testEvidenceDelivery},
 		{"EvidenceConcurrentDelivery", testEvidenceConcurrent},
 		{"PlanCountsPerDay", testPlan},
@@ -713,6 +714,106 @@ func testShred(t *testing.T, s retention.Store) {
 	}
 	if shredEv != 1 {
 		t.Errorf("shred evidence records = %d, want 1", shredEv)
+	}
+}
+
+// testShredEmptiedByReanchor empties a bucket by re-anchoring alone, as
+// shipping empties an open bucket, and checks that Shred takes it only once
+// every record that was ever in it is due at the given cutoffs.
+func testShredEmptiedByReanchor(t *testing.T, s retention.Store) {
+	ctx := context.Background()
+	seller := SellerID()
+	first, second, cancelled, late := OrderID(), OrderID(), OrderID(), OrderID()
+	mustRegister(t, s,
+		record(seller, first, retention.ClassBuyerPII, "open", base),
+		record(seller, first, retention.ClassPersonalization, "open", base),
+		record(seller, second, retention.ClassBuyerPII, "open", base.Add(time.Hour)),
+		record(seller, cancelled, retention.ClassBuyerPII, "open", base))
+	reanchor := func(order string, at time.Time, bucket string) {
+		t.Helper()
+		if _, err := s.Reanchor(ctx, retention.Reanchor{SellerID: seller, OrderID: order, Anchor: at, Bucket: bucket}); err != nil {
+			t.Fatalf("Reanchor %s to %q: %v", order, bucket, err)
+		}
+	}
+	// Re-anchoring in place raises the bucket's latest anchor too.
+	reanchor(cancelled, base.Add(2*time.Hour), "")
+	shipped := base.Add(3 * time.Hour)
+	for _, order := range []string{first, second, cancelled} {
+		reanchor(order, shipped, "ship")
+	}
+	cutoffs := func(buyerPII, personalization time.Time) retention.Cutoffs {
+		return retention.Cutoffs{retention.ClassBuyerPII: buyerPII, retention.ClassPersonalization: personalization}
+	}
+	var called []retention.BucketRef
+	fn := func(_ context.Context, b retention.BucketRef) error {
+		called = append(called, b)
+		return nil
+	}
+	shred := func(c retention.Cutoffs) []retention.BucketRef {
+		t.Helper()
+		refs, err := s.Shred(ctx, shipped, c, 100, "test-runner", fn)
+		if err != nil {
+			t.Fatalf("Shred: %v", err)
+		}
+		return refs
+	}
+
+	latest := base.Add(2 * time.Hour)
+	if refs := shred(nil); len(refs) != 0 {
+		t.Errorf("shred without cutoffs = %v, want none", refs)
+	}
+	if refs := shred(cutoffs(latest.Add(-time.Microsecond), latest)); len(refs) != 0 {
+		t.Errorf("shred one microsecond before the latest buyer_pii record is due = %v, want none", refs)
+	}
+	if refs := shred(cutoffs(latest, base.Add(-time.Microsecond))); len(refs) != 0 {
+		t.Errorf("shred before the personalization record is due = %v, want none", refs)
+	}
+	if refs := shred(retention.Cutoffs{retention.ClassBuyerPII: latest}); len(refs) != 0 {
+		t.Errorf("shred without a personalization cutoff = %v, want none", refs)
+	}
+
+	// An order of the same day that arrives late can still be registered
+	// into the bucket, and it moves the bucket's due time.
+	mustRegister(t, s, record(seller, late, retention.ClassBuyerPII, "open", base.Add(4*time.Hour)))
+	if refs := shred(cutoffs(latest, latest)); len(refs) != 0 {
+		t.Errorf("shred with a record in the bucket = %v, want none", refs)
+	}
+	reanchor(late, base.Add(5*time.Hour), "ship")
+	if refs := shred(cutoffs(latest, latest)); len(refs) != 0 {
+		t.Errorf("shred before the late order is due = %v, want none", refs)
+	}
+	if len(called) != 0 {
+		t.Fatalf("shred func called for %v before the bucket was due", called)
+	}
+
+	// The bucket becomes due once its records' latest anchor (the late
+	// order's 4 hours) is at the cutoff. The shipment bucket keeps its
+	// records.
+	refs := shred(cutoffs(base.Add(4*time.Hour), latest))
+	want := []retention.BucketRef{{SellerID: seller, Bucket: "open"}}
+	if !slices.Equal(refs, want) {
+		t.Fatalf("shred at the latest due time = %v, want %v", refs, want)
+	}
+	if !slices.Equal(called, want) {
+		t.Errorf("shred func called for %v, want %v", called, want)
+	}
+	if refs := shred(cutoffs(shipped.Add(time.Hour), shipped.Add(time.Hour))); len(refs) != 0 {
+		t.Errorf("second shred = %v, want none (the shipment bucket still holds records)", refs)
+	}
+
+	err := s.Register(ctx, []retention.Record{record(seller, OrderID(), retention.ClassBuyerPII, "open", base)})
+	var bse *retention.BucketShreddedError
+	if !errors.As(err, &bse) || bse.Bucket != "open" {
+		t.Errorf("Register into the shredded open bucket: error = %v, want *retention.BucketShreddedError", err)
+	}
+	var shredEv []retention.Evidence
+	for _, e := range drain(t, s) {
+		if e.Action == audit.ActionShred {
+			shredEv = append(shredEv, e)
+		}
+	}
+	if len(shredEv) != 1 || shredEv[0].Bucket != "open" || shredEv[0].SellerID != seller {
+		t.Errorf("shred evidence = %+v, want one record for the open bucket", shredEv)
 	}
 }
 
