@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -273,3 +274,121 @@ func TestRunnerConnectionKilledMidBatch(t *testing.T) {
 type purgerFunc func(ctx context.Context, b retention.Batch) error
 
 func (f purgerFunc) Purge(ctx context.Context, b retention.Batch) error { return f(ctx, b) }
+
+// TestMigrateFillsBucketAnchors applies the bucket anchor migration to a
+// database that already holds records, as one upgraded from the first
+// schema would, and checks the anchors it derives and the shreds they allow.
+func TestMigrateFillsBucketAnchors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	if err := pgstore.Migrate(ctx, pool); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	store, err := pgstore.New(pool, pgstore.Options{})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	seller := retentiontest.SellerID()
+	anchor := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	moved, purged := retentiontest.OrderID(), retentiontest.OrderID()
+	rec := func(order string, c retention.Class, bucket string, at time.Time) retention.Record {
+		return retention.Record{SellerID: seller, OrderID: order, Class: c, Bucket: bucket, Anchor: at}
+	}
+	err = store.Register(ctx, []retention.Record{
+		rec(retentiontest.OrderID(), retention.ClassBuyerPII, "live", anchor),
+		rec(retentiontest.OrderID(), retention.ClassBuyerPII, "live", anchor.Add(time.Hour)),
+		rec(retentiontest.OrderID(), retention.ClassPersonalization, "live", anchor.Add(2*time.Hour)),
+		rec(moved, retention.ClassBuyerPII, "moved", anchor),
+		rec(purged, retention.ClassBuyerPII, "purged", anchor),
+	})
+	if err != nil {
+		t.Fatalf("Register: %v", err)
+	}
+	if _, err := store.Reanchor(ctx, retention.Reanchor{SellerID: seller, OrderID: moved, Anchor: anchor, Bucket: "elsewhere"}); err != nil {
+		t.Fatalf("Reanchor: %v", err)
+	}
+	if _, err := store.Purge(ctx, retention.Selector{Class: retention.ClassBuyerPII, OrderIDs: []string{purged}, SellerID: seller}, anchor, 10, "test-runner", nil); err != nil {
+		t.Fatalf("Purge: %v", err)
+	}
+
+	// Back to the first schema, with the records in place.
+	_, err = pool.Exec(ctx, `DROP TABLE retention_bucket_anchors; DELETE FROM retention_schema_version WHERE version >= 2`)
+	if err != nil {
+		t.Fatalf("downgrade: %v", err)
+	}
+	var before, after time.Time
+	if err := pool.QueryRow(ctx, `SELECT now()`).Scan(&before); err != nil {
+		t.Fatalf("read clock: %v", err)
+	}
+	if err := pgstore.Migrate(ctx, pool); err != nil {
+		t.Fatalf("Migrate an existing database: %v", err)
+	}
+	if err := pool.QueryRow(ctx, `SELECT now()`).Scan(&after); err != nil {
+		t.Fatalf("read clock: %v", err)
+	}
+	if err := pgstore.Migrate(ctx, pool); err != nil {
+		t.Fatalf("Migrate again: %v", err)
+	}
+
+	got := make(map[string]time.Time)
+	rows, err := pool.Query(ctx, `SELECT bucket, class, last_anchor FROM retention_bucket_anchors WHERE seller_id = $1`, seller)
+	if err != nil {
+		t.Fatalf("read anchors: %v", err)
+	}
+	for rows.Next() {
+		var bucket, class string
+		var last time.Time
+		if err := rows.Scan(&bucket, &class, &last); err != nil {
+			t.Fatalf("scan anchors: %v", err)
+		}
+		got[bucket+"/"+class] = last.UTC()
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatalf("read anchors: %v", err)
+	}
+	wantExact := map[string]time.Time{
+		"live/buyer_pii":       anchor.Add(time.Hour),
+		"live/personalization": anchor.Add(2 * time.Hour),
+		"elsewhere/buyer_pii":  anchor,
+	}
+	for key, want := range wantExact {
+		if !got[key].Equal(want) {
+			t.Errorf("anchor %s = %v, want %v", key, got[key], want)
+		}
+	}
+	// The bucket emptied by re-anchoring has no record left, so the
+	// migration time stands in for its anchors.
+	for _, key := range []string{"moved/buyer_pii", "moved/personalization"} {
+		if at, ok := got[key]; !ok || at.Before(before) || at.After(after) {
+			t.Errorf("anchor %s = %v (present %v), want the migration time, between %v and %v", key, at, ok, before, after)
+		}
+	}
+	if at, ok := got["purged/buyer_pii"]; ok {
+		t.Errorf("purged bucket got anchor %v, want none (a purge already makes it shreddable)", at)
+	}
+	if len(got) != len(wantExact)+2 {
+		t.Errorf("anchors = %v, want %d", got, len(wantExact)+2)
+	}
+
+	policy := retention.DefaultPolicy()
+	refs, err := store.Shred(ctx, before, policy.Cutoffs(before), 100, "test-runner", nil)
+	if err != nil {
+		t.Fatalf("Shred: %v", err)
+	}
+	want := []retention.BucketRef{{SellerID: seller, Bucket: "purged"}}
+	if !slices.Equal(refs, want) {
+		t.Errorf("shred at the migration = %v, want %v", refs, want)
+	}
+	rule, _ := policy.Rule(retention.ClassBuyerPII)
+	later := rule.Due(after)
+	refs, err = store.Shred(ctx, later, policy.Cutoffs(later), 100, "test-runner", nil)
+	if err != nil {
+		t.Fatalf("Shred: %v", err)
+	}
+	want = []retention.BucketRef{{SellerID: seller, Bucket: "moved"}}
+	if !slices.Equal(refs, want) {
+		t.Errorf("shred once PII anchored at the migration is due = %v, want %v", refs, want)
+	}
+}

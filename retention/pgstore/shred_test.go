@@ -221,3 +221,115 @@ func TestShredMakesBackupUnreadable(t *testing.T) {
 		}
 	}
 }
+
+// TestShredOpenBucketMakesBackupUnreadable seals buyer names under the open
+// bucket of their order day and copies the rows as a backup would. Then the
+// orders ship and their names are re-sealed under the shipment bucket, which
+// empties the open bucket without a purge. At the orders' original due time
+// the open bucket's key is shredded: the backup copies no longer open, and
+// the live rows, not yet due, still do.
+func TestShredOpenBucketMakesBackupUnreadable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t)
+	if err := pgstore.Migrate(ctx, pool); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	if _, err := pool.Exec(ctx, `CREATE TABLE erp_orders (seller_id text, order_id text, buyer_name bytea, PRIMARY KEY (seller_id, order_id))`); err != nil {
+		t.Fatalf("create erp_orders: %v", err)
+	}
+	ring, err := vaultkms.New(vaultkms.Config{BucketKEKs: vaultkms.NewInsecureLocalBucketKEKs(), Store: vaultkms.NewMemoryKeyStore()})
+	if err != nil {
+		t.Fatalf("vaultkms.New: %v", err)
+	}
+	t.Cleanup(ring.Flush)
+	store, err := pgstore.New(pool, pgstore.Options{})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+
+	seller := retentiontest.SellerID()
+	ordered := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	shipped := ordered.Add(5 * 24 * time.Hour)
+	openBucket := retention.OpenBucket(ordered)
+	binding := func(order string) pii.Binding {
+		return pii.Binding{Seller: seller, Table: "erp_orders", Column: "buyer_name", RowID: order}
+	}
+	orders := []string{retentiontest.OrderID(), retentiontest.OrderID()}
+	names := make(map[string]pii.BuyerName)
+	for i, order := range orders {
+		name, err := pii.NewBuyerName(gofakeit.Name())
+		if err != nil {
+			t.Fatalf("NewBuyerName: %v", err)
+		}
+		names[order] = name
+		env, err := pii.Seal(ctx, ring, openBucket, binding(order), name)
+		if err != nil {
+			t.Fatalf("Seal: %v", err)
+		}
+		if _, err := pool.Exec(ctx, `INSERT INTO erp_orders VALUES ($1, $2, $3)`, seller, order, env); err != nil {
+			t.Fatalf("insert order: %v", err)
+		}
+		at := ordered.Add(time.Duration(i) * time.Hour)
+		if err := retention.RegisterOrder(ctx, store, retention.Order{SellerID: seller, OrderID: order, Bucket: openBucket, OrderedAt: at}); err != nil {
+			t.Fatalf("RegisterOrder: %v", err)
+		}
+	}
+
+	// The backup, taken before the orders ship.
+	if _, err := pool.Exec(ctx, `CREATE TABLE erp_orders_backup AS SELECT * FROM erp_orders`); err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	backup := readOrders(t, pool, "erp_orders_backup")
+
+	// Shipping re-seals each name under the shipment bucket.
+	shipBucket := retention.ShipmentBucket(shipped)
+	for _, order := range orders {
+		env, err := pii.Seal(ctx, ring, shipBucket, binding(order), names[order])
+		if err != nil {
+			t.Fatalf("Seal: %v", err)
+		}
+		if _, err := pool.Exec(ctx, `UPDATE erp_orders SET buyer_name = $3 WHERE seller_id = $1 AND order_id = $2`, seller, order, env); err != nil {
+			t.Fatalf("re-seal order: %v", err)
+		}
+		if _, err := retention.MarkShipped(ctx, store, seller, order, shipped, shipBucket); err != nil {
+			t.Fatalf("MarkShipped: %v", err)
+		}
+	}
+
+	rule, _ := retention.DefaultPolicy().Rule(retention.ClassBuyerPII)
+	clock := retentiontest.NewClock(rule.Due(ordered.Add(time.Hour)))
+	runner, err := retention.NewRunner(retention.Config{
+		Store: store, Recorder: &retentiontest.Recorder{}, Shredder: ring, Now: clock.Now,
+	})
+	if err != nil {
+		t.Fatalf("NewRunner: %v", err)
+	}
+	rep, err := runner.RunOnce(ctx)
+	if err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	want := []retention.BucketRef{{SellerID: seller, Bucket: openBucket}}
+	if !slices.Equal(rep.Shredded, want) {
+		t.Fatalf("shredded %v, want %v", rep.Shredded, want)
+	}
+	if rep.Purged[retention.ClassBuyerPII] != 0 {
+		t.Errorf("purged %d buyer_pii records, want 0 (shipped orders are not due)", rep.Purged[retention.ClassBuyerPII])
+	}
+
+	for _, r := range backup {
+		if _, err := pii.Open[pii.BuyerName](ctx, ring, binding(r.orderID), r.name); err == nil {
+			t.Errorf("opened the backup row of order %s after its open bucket was shredded", r.orderID)
+		}
+	}
+	for _, r := range readOrders(t, pool, "erp_orders") {
+		got, err := pii.Open[pii.BuyerName](ctx, ring, binding(r.orderID), r.name)
+		if err != nil {
+			t.Errorf("open the live row of order %s: %v", r.orderID, err)
+			continue
+		}
+		if got != names[r.orderID] {
+			t.Errorf("live row of order %s opened to another name", r.orderID)
+		}
+	}
+}
