@@ -21,8 +21,8 @@
 //
 // Purges are driven by state, not timers. [Runner.RunOnce] asks the [Store]
 // what is due now, purges it in batches, carries out open deletion notices,
-// shreds the data keys of buckets whose records are all purged, and delivers
-// audit evidence. After downtime the next run finds more work; a second run
+// shreds the data keys of emptied buckets (see below), and delivers audit
+// evidence. After downtime the next run finds more work; a second run
 // finds none; several processes can run at once because stores hand each
 // record to one purge only. [Runner.Run] repeats runs on an interval until
 // its context ends. All times are UTC; [Config.Now] is the clock.
@@ -33,12 +33,28 @@
 // after its purge (because its data was stored again) is purged again. The
 // data itself is cleared by the [Purger] given in [Config], which the owner
 // of the data implements, or by the store: retention/pgstore can clear
-// configured columns of tables in the same transaction, set-based. Once
-// every record of a bucket is purged, the runner calls [Shredder]
-// (vaultkms.Keyring) to destroy the bucket's data key, so copies of its
-// ciphertext in backups can no longer be opened. Records of classes that are
-// not sealed under a bucket key (non-PII) carry no bucket, so that data
-// kept for 18 months does not keep a shipment day's key alive.
+// configured columns of tables in the same transaction, set-based. The
+// runner calls [Shredder] (vaultkms.Keyring) to destroy a bucket's data key,
+// so copies of its ciphertext in backups can no longer be opened, once no
+// unpurged record is in the bucket and either
+//
+//   - at least one record was purged in it, or
+//   - every record that was ever in it is due: stores keep, per bucket and
+//     class, the latest anchor of any record registered into the bucket or
+//     re-anchored while in it or into it, and the runner compares it with
+//     the policy's cutoff for the class.
+//
+// The second case covers an open bucket whose orders all shipped: shipping
+// moves them to the shipment bucket without a purge, but backups taken
+// before shipment still hold their data under the open bucket's key. That
+// key is shredded by the first run at or after the latest due time of the
+// orders placed that day (order time + MaxAge - SafetyMargin). Unless a
+// record was purged in the bucket (by a deletion notice, say), it is never
+// shredded earlier, so an order of that day that arrives late can still be
+// registered into the bucket until then. Registering into a shredded bucket
+// fails with a [*BucketShreddedError]. Records of classes that are not
+// sealed under a bucket key (non-PII) carry no bucket, so that data kept for
+// 18 months does not keep a shipment day's key alive.
 //
 // # Audit evidence
 //

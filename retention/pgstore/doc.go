@@ -4,9 +4,18 @@
 // # Schema
 //
 // [Migrate] creates the tables retention_items (one row per unpurged record),
-// retention_buckets, retention_claims, retention_holds, retention_notices and
-// retention_evidence in the current schema, and records its version in
-// retention_schema_version. It is safe to call at every start.
+// retention_buckets, retention_bucket_anchors, retention_claims,
+// retention_holds, retention_notices and retention_evidence in the current
+// schema, and records its version in retention_schema_version. It is safe to
+// call at every start.
+//
+// retention_bucket_anchors keeps, per bucket and class, the latest anchor of
+// any record ever in the bucket, so that Shred can take a bucket emptied by
+// re-anchoring alone once all its records are due. On a database created
+// before that table, Migrate fills it from the records in place. A bucket
+// that re-anchoring had already emptied has no record left to read, so it
+// gets the migration time as the latest anchor of both sealed classes and is
+// shredded once PII anchored then is due.
 //
 // # Concurrency
 //
