@@ -607,6 +607,19 @@ func (s *Store) Plan(ctx context.Context, c retention.Class, age time.Duration, 
 	return out, nil
 }
 
+// shreddable is the condition on a bucket row "b" that no record is in it
+// and that either one was purged in it or the latest anchor of every class
+// it tracks is at or before that class's cutoff. $3 and $4 are the classes
+// and cutoff times; a class without a cutoff is never due.
+const shreddable = `NOT EXISTS (SELECT 1 FROM retention_items i WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket)
+	AND (b.purged OR (
+		EXISTS (SELECT 1 FROM retention_bucket_anchors a WHERE a.seller_id = b.seller_id AND a.bucket = b.bucket)
+		AND NOT EXISTS (
+			SELECT 1 FROM retention_bucket_anchors a
+			LEFT JOIN unnest($3::text[], $4::timestamptz[]) AS c(class, cutoff) ON c.class = a.class
+			WHERE a.seller_id = b.seller_id AND a.bucket = b.bucket
+			  AND (c.cutoff IS NULL OR a.last_anchor > c.cutoff))))`
+
 // Shred implements [retention.Store]. A bucket's latest anchors live in
 // retention_bucket_anchors, which Register and Reanchor update under the
 // bucket's row lock or the record's row lock. Each bucket is shredded in its own
@@ -639,14 +652,7 @@ func (s *Store) Shred(ctx context.Context, now time.Time, cutoffs retention.Cuto
 				SELECT b.seller_id, b.bucket FROM retention_buckets b
 				WHERE b.shredded_at IS NULL AND b.bucket <> ''
 				  AND (b.seller_id, b.bucket) NOT IN (SELECT * FROM unnest($1::text[], $2::text[]))
-				  AND NOT EXISTS (SELECT 1 FROM retention_items i WHERE i.seller_id = b.seller_id AND i.bucket = b.bucket)
-				  AND (b.purged OR (
-				    EXISTS (SELECT 1 FROM retention_bucket_anchors a WHERE a.seller_id = b.seller_id AND a.bucket = b.bucket)
-				    AND NOT EXISTS (
-				      SELECT 1 FROM retention_bucket_anchors a
-				      LEFT JOIN unnest($3::text[], $4::timestamptz[]) AS c(class, cutoff) ON c.class = a.class
-				      WHERE a.seller_id = b.seller_id AND a.bucket = b.bucket
-				        AND (c.cutoff IS NULL OR a.last_anchor > c.cutoff))))
+				  AND `+shreddable+`
 				ORDER BY b.seller_id, b.bucket
 				LIMIT 1
 				FOR UPDATE SKIP LOCKED`, fs, fb, cutoffClasses, cutoffTimes).Scan(&ref.SellerID, &ref.Bucket)
@@ -659,11 +665,12 @@ func (s *Store) Shred(ctx context.Context, now time.Time, cutoffs retention.Cuto
 			found = true
 
 			// Check again under the lock with a fresh snapshot: a record
-			// registered after the statement above began is invisible to it.
-			var live bool
-			err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM retention_items WHERE seller_id = $1 AND bucket = $2)`,
-				ref.SellerID, ref.Bucket).Scan(&live)
-			if err != nil || live {
+			// registered, or an anchor raised, after the statement above
+			// began is invisible to it.
+			var ok bool
+			err = tx.QueryRow(ctx, `SELECT `+shreddable+` FROM retention_buckets b WHERE b.seller_id = $1 AND b.bucket = $2`,
+				ref.SellerID, ref.Bucket, cutoffClasses, cutoffTimes).Scan(&ok)
+			if err != nil || !ok {
 				return err
 			}
 			if fn != nil {
