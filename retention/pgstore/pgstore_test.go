@@ -359,7 +359,7 @@ func TestMigrateFillsBucketAnchors(t *testing.T) {
 		}
 	}
 	// The bucket emptied by re-anchoring has no record left, so the
-	// migration time stands in for its anchors.
+	// migration time is used as its anchors.
 	for _, key := range []string{"moved/buyer_pii", "moved/personalization"} {
 		if at, ok := got[key]; !ok || at.Before(before) || at.After(after) {
 			t.Errorf("anchor %s = %v (present %v), want the migration time, between %v and %v", key, at, ok, before, after)

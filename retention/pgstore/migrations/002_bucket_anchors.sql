@@ -21,10 +21,11 @@ ON CONFLICT (seller_id, bucket, class) DO UPDATE
 SET last_anchor = greatest(retention_bucket_anchors.last_anchor, EXCLUDED.last_anchor);
 
 -- Buckets already emptied by re-anchoring alone have no record left to read
--- an anchor from. Every anchor they had is at or before the time of this
--- migration, so that time stands in for it for both sealed classes: their
--- keys are shredded once PII anchored now would be due, never earlier than
--- the records that were in them.
+-- an anchor from. Anchors are past event times (order, shipment,
+-- cancellation), so every anchor they had is at or before the time of this
+-- migration, and that time is used as the anchor of both sealed classes:
+-- their keys are shredded once PII anchored now would be due, never earlier
+-- than the records that were in them.
 INSERT INTO retention_bucket_anchors (seller_id, bucket, class, last_anchor)
 SELECT b.seller_id, b.bucket, c.class, now()
 FROM retention_buckets b
