@@ -84,10 +84,10 @@ func (p *Policy) Validate(e *Event) error {
 		return err
 	}
 	if !e.Action.Valid() {
-		return &ValidationError{Field: "Action", Value: clip(string(e.Action)), Reason: "not one of the audit actions"}
+		return &ValidationError{Field: "Action", Value: quotable(string(e.Action)), Reason: "not one of the audit actions"}
 	}
 	if !e.Outcome.Valid() {
-		return &ValidationError{Field: "Outcome", Value: clip(string(e.Outcome)), Reason: "must be success, failure or denied"}
+		return &ValidationError{Field: "Outcome", Value: quotable(string(e.Outcome)), Reason: "must be success, failure or denied"}
 	}
 	if err := validateReason(e.Outcome, e.Reason); err != nil {
 		return err
@@ -96,7 +96,7 @@ func (p *Policy) Validate(e *Event) error {
 		return err
 	}
 	if e.Kind != "" && !validKind(e.Kind) {
-		return &ValidationError{Field: "Kind", Value: clip(string(e.Kind)), Reason: "not a pii kind"}
+		return &ValidationError{Field: "Kind", Value: quotable(string(e.Kind)), Reason: "not a pii kind"}
 	}
 	for _, f := range [...]struct{ name, value string }{
 		{"SellerID", e.SellerID}, {"OrderID", e.OrderID}, {"Bucket", e.Bucket},
@@ -168,7 +168,7 @@ func validatePurpose(a Action, purpose string) error {
 	case pii.PurposeFulfillment, pii.PurposeDeliverySupport, pii.PurposeReturns, pii.PurposeTaxAndLegal:
 		return nil
 	}
-	return &ValidationError{Field: "Purpose", Value: clip(purpose), Reason: "not a pii purpose"}
+	return &ValidationError{Field: "Purpose", Value: quotable(purpose), Reason: "not a pii purpose"}
 }
 
 func validKind(k pii.Kind) bool {
@@ -244,6 +244,15 @@ func isIdentifier(s string, max int, slash bool) bool {
 		}
 	}
 	return true
+}
+
+// quotable returns s, clipped, when it has the shape of a code, and "" when
+// it may be free text such as an email address, which an error must not quote.
+func quotable(s string) string {
+	if !isIdentifier(s, maxReasonLen, false) {
+		return ""
+	}
+	return clip(s)
 }
 
 // clip shortens a rejected value before it is quoted in an error.

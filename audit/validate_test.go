@@ -128,3 +128,43 @@ func FuzzPolicyValidate(f *testing.F) {
 		}
 	})
 }
+
+func TestValidationErrorHidesFreeTextInCodes(t *testing.T) {
+	t.Parallel()
+	const email = "jane.doe@example.com"
+	tests := []struct {
+		name string
+		edit func(e *audit.Event)
+	}{
+		{"action", func(e *audit.Event) { e.Action = email }},
+		{"outcome", func(e *audit.Event) { e.Outcome = email }},
+		{"kind", func(e *audit.Event) { e.Kind = "Jane Doe" }},
+		{"purpose", func(e *audit.Event) { e.Action, e.Purpose = audit.ActionReveal, "call " + email }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := validEvent()
+			tt.edit(&e)
+			var p audit.Policy
+			err := p.Validate(&e)
+			if err == nil {
+				t.Fatal("Validate = nil, want an error")
+			}
+			if strings.Contains(err.Error(), "jane") || strings.Contains(err.Error(), "Jane") {
+				t.Errorf("error %q quotes the rejected free text", err)
+			}
+		})
+	}
+}
+
+func TestValidationErrorQuotesRejectedCodes(t *testing.T) {
+	t.Parallel()
+	e := validEvent()
+	e.Action = "delete_everything"
+	var p audit.Policy
+	err := p.Validate(&e)
+	if err == nil || !strings.Contains(err.Error(), `"delete_everything"`) {
+		t.Fatalf("Validate = %v, want the rejected action quoted", err)
+	}
+}
