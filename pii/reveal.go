@@ -25,7 +25,26 @@ type RevealError struct {
 }
 
 func (e *RevealError) Error() string {
+	if !isPurposeCode(e.Purpose) {
+		// A purpose that is not code-shaped may be free text naming the buyer.
+		return fmt.Sprintf("pii: reveal of %s for a purpose that is not a purpose code denied: %v", e.Kind, e.Err)
+	}
 	return fmt.Sprintf("pii: reveal of %s for purpose %q denied: %v", e.Kind, e.Purpose, e.Err)
+}
+
+// isPurposeCode reports whether p is 0 to 32 bytes of [a-z0-9_], the shape of
+// the purposes in this package, and so safe to quote.
+func isPurposeCode(p Purpose) bool {
+	if len(p) > 32 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *RevealError) Unwrap() error { return e.Err }

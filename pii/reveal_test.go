@@ -336,3 +336,29 @@ func TestRevealerAllows(t *testing.T) {
 		t.Error("nil Revealer allows a reveal")
 	}
 }
+
+func TestRevealErrorHidesFreeTextPurpose(t *testing.T) {
+	t.Parallel()
+	s := newSample(t, 45)
+	r := newRevealer(t, pii.Policy{}, &recordingAuditor{})
+	purpose := pii.Purpose("call " + s.clearEmail + " about the parcel")
+
+	_, err := r.Reveal(actorContext(t), purpose, s.name)
+	if !errors.Is(err, pii.ErrUnknownPurpose) {
+		t.Fatalf("error = %v, want ErrUnknownPurpose", err)
+	}
+	if strings.Contains(err.Error(), s.clearEmail) {
+		t.Errorf("error %q quotes the free-text purpose", err)
+	}
+}
+
+func TestRevealErrorQuotesPurposeCode(t *testing.T) {
+	t.Parallel()
+	s := newSample(t, 46)
+	r := newRevealer(t, pii.Policy{}, &recordingAuditor{})
+
+	_, err := r.Reveal(actorContext(t), "marketing", s.name)
+	if err == nil || !strings.Contains(err.Error(), `"marketing"`) {
+		t.Fatalf("error = %v, want the purpose code quoted", err)
+	}
+}
