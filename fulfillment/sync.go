@@ -222,7 +222,8 @@ func (s *OrderSync) Sync(ctx context.Context, sellerID, marketplaceID string) it
 // SyncSince syncs like Sync, but searches from since instead of the
 // cursor, for example to fetch again the orders whose buyer data Amazon
 // withheld before the application got the role for it. Orders stored
-// unchanged are skipped as usual. The cursor moves only forward.
+// unchanged are skipped as usual. The cursor moves only forward, and only
+// when since is not after the cursor's own start, so no window is skipped.
 func (s *OrderSync) SyncSince(ctx context.Context, sellerID, marketplaceID string, since time.Time) iter.Seq2[*Order, error] {
 	return func(yield func(*Order, error) bool) {
 		if since.IsZero() {
@@ -271,14 +272,17 @@ func (s *OrderSync) run(ctx context.Context, sellerID, marketplaceID string, sin
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return SyncReport{}, fmt.Errorf("fulfillment: order sync of seller %s: read cursor: %w", sellerID, err)
 	}
-	switch {
-	case !since.IsZero():
-		q.from = since.UTC()
-	case err == nil:
-		q.from = cur.LastUpdated.Add(-s.cfg.Overlap)
-	default:
-		q.from = now.Add(-s.cfg.InitialLookback)
+	// cursorFrom is where Sync starts. A run from a later since must not
+	// move the cursor, or the orders changed in between would be skipped.
+	cursorFrom := now.Add(-s.cfg.InitialLookback)
+	if err == nil {
+		cursorFrom = cur.LastUpdated.Add(-s.cfg.Overlap)
 	}
+	q.from = cursorFrom
+	if !since.IsZero() {
+		q.from = since.UTC()
+	}
+	moveCursor := !q.from.After(cursorFrom)
 	if !q.from.Before(q.to) {
 		// Synced less than settleDelay ago: nothing can be searched yet.
 		return SyncReport{From: q.from, To: q.to}, nil
@@ -303,7 +307,7 @@ func (s *OrderSync) run(ctx context.Context, sellerID, marketplaceID string, sin
 	}
 
 	s.audit(ctx, sellerID, rep, err)
-	if err != nil {
+	if err != nil || !moveCursor {
 		return rep, err
 	}
 	if err := s.cfg.Store.SaveCursor(ctx, Cursor{SellerID: sellerID, MarketplaceID: marketplaceID, LastUpdated: q.to, SyncedAt: now}); err != nil {

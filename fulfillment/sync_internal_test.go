@@ -537,3 +537,34 @@ func TestSyncStopsEarlyWithoutCursor(t *testing.T) {
 		t.Errorf("cursor after an early stop: err = %v, want none saved", err)
 	}
 }
+
+func TestSyncSinceLeavesNoGap(t *testing.T) {
+	t.Parallel()
+	b := newSyncBundle(t)
+	b.addOrder(t, 0)
+	if _, err := b.sync.Run(context.Background(), testSeller, testMarketplace, nil); err != nil {
+		t.Fatalf("first Run: %v", err)
+	}
+
+	// Two days later an order changed a day ago, before the window that
+	// SyncSince is asked for.
+	b.now = b.now.Add(48 * time.Hour)
+	missed := b.addOrder(t, 0)
+	missed.order.LastUpdateDate = b.now.Add(-24 * time.Hour)
+	_, _, err := collect(t, b.sync.SyncSince(context.Background(), testSeller, testMarketplace, b.now.Add(-time.Hour)))
+	if err != nil {
+		t.Fatalf("SyncSince: %v", err)
+	}
+
+	got, _, err := collect(t, b.sync.Sync(context.Background(), testSeller, testMarketplace))
+	if err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	found := false
+	for _, o := range got {
+		found = found || o.OrderID == missed.order.OrderID
+	}
+	if !found {
+		t.Errorf("Sync after SyncSince yielded %d orders, none of them the order changed before since", len(got))
+	}
+}
