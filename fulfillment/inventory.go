@@ -146,7 +146,9 @@ type SKUOutcome struct {
 }
 
 // Sync compares the stock levels with Amazon in the marketplace and pushes
-// the differences. It returns one outcome per stock level, in order. The
+// the differences. It returns one outcome per stock level, in order. Every
+// stock level of a SKU listed twice fails with a *ValidationError and is not
+// sent. The
 // error is for the sync as a whole, such as a feed that failed
 // (*FeedError) or a cancelled context.
 func (s *InventorySync) Sync(ctx context.Context, sellerID, marketplaceID string, stock []StockLevel) ([]SKUOutcome, error) {
@@ -167,9 +169,14 @@ func (s *InventorySync) Sync(ctx context.Context, sellerID, marketplaceID string
 		productType string
 	}
 	var changes []change
+	repeated := repeatedSKUs(len(stock), func(i int) string { return stock[i].SKU })
 	for i, st := range stock {
 		out[i] = SKUOutcome{SKU: st.SKU, ERP: fmt.Sprint(st.Quantity)}
-		if err := checkSKU(st.SKU); err != nil || st.Quantity < 0 {
+		err := checkSKU(st.SKU)
+		if err == nil && repeated[st.SKU] {
+			err = errRepeatedSKU(st.SKU)
+		}
+		if err != nil || st.Quantity < 0 {
 			if err == nil {
 				err = &ValidationError{Field: "quantity", Value: fmt.Sprint(st.Quantity), Reason: "of SKU " + quoteSafe(st.SKU) + " must not be negative"}
 			}
@@ -381,6 +388,26 @@ func checkSKU(sku string) error {
 		return &ValidationError{Field: "SKU", Value: quoteSafe(sku), Reason: fmt.Sprintf("has %d characters, more than Amazon's maximum of 40", n)}
 	}
 	return nil
+}
+
+// repeatedSKUs returns the SKUs that occur more than once among the n
+// entries of an update.
+func repeatedSKUs(n int, sku func(int) string) map[string]bool {
+	seen := make(map[string]bool, n)
+	repeated := map[string]bool{}
+	for i := range n {
+		if seen[sku(i)] {
+			repeated[sku(i)] = true
+		}
+		seen[sku(i)] = true
+	}
+	return repeated
+}
+
+// errRepeatedSKU returns the error of each entry of a SKU named twice in one update,
+// because Amazon may apply its patches or feed messages in either order.
+func errRepeatedSKU(sku string) error {
+	return &ValidationError{Field: "SKU", Value: quoteSafe(sku), Reason: "occurs more than once in this update; send one entry per SKU"}
 }
 
 // recordOutcomes audits a batch of SKU updates and logs the failures.

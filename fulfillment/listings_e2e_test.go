@@ -261,3 +261,62 @@ func TestSettlementsHandlerFailureRetries(t *testing.T) {
 		t.Errorf("Ingest after the failure = %+v, %v; want the failed report ingested now", rep, err)
 	}
 }
+
+func TestInventorySyncRejectsDuplicateSKUs(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, spapitest.Options{}, spapitest.DatasetOptions{})
+	sd := w.ds.SellerIn(spapi.Europe)
+	m := sd.Marketplaces[0]
+	ls := listingsOf(sd)
+	stock := []fulfillment.StockLevel{
+		{SKU: ls[0].SKU, Quantity: ls[0].Quantity + 5},
+		{SKU: ls[1].SKU, Quantity: ls[1].Quantity + 1},
+		{SKU: ls[0].SKU, Quantity: ls[0].Quantity + 9},
+	}
+
+	out, err := newInventory(t, w, 50).Sync(context.Background(), sd.ID, m, stock)
+	if err != nil {
+		t.Fatalf("Sync: %v", err)
+	}
+	for _, i := range []int{0, 2} {
+		var ve *fulfillment.ValidationError
+		if out[i].Action != fulfillment.ActionFailed || !errors.As(out[i].Err, &ve) {
+			t.Errorf("stock level %d of a repeated SKU: %s (%v), want failed with a *ValidationError", i, out[i].Action, out[i].Err)
+		}
+	}
+	if out[1].Action != fulfillment.ActionPatched {
+		t.Errorf("other SKU: %s (%v), want patched", out[1].Action, out[1].Err)
+	}
+	if got := w.srv.SellerState(sd.ID).Listing(ls[0].SKU, m).Quantity; got != ls[0].Quantity {
+		t.Errorf("quantity of the repeated SKU = %d, want it unchanged at %d", got, ls[0].Quantity)
+	}
+}
+
+func TestPriceUpdatesRejectDuplicateSKUs(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, spapitest.Options{}, spapitest.DatasetOptions{})
+	sd := w.ds.SellerIn(spapi.FarEast)
+	m := sd.Marketplaces[0]
+	ls := listingsOf(sd)
+	p, err := fulfillment.NewPriceUpdates(fulfillment.PriceConfig{Client: w.client, Recorder: w.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prices := []fulfillment.Price{
+		{SKU: ls[0].SKU, Amount: formatPrice(ls[0].PriceCents + 100), CurrencyCode: ls[0].Currency},
+		{SKU: ls[0].SKU, Amount: formatPrice(ls[0].PriceCents + 200), CurrencyCode: ls[0].Currency},
+	}
+
+	out, err := p.Update(context.Background(), sd.ID, m, prices)
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	for i := range prices {
+		if out[i].Action != fulfillment.ActionFailed {
+			t.Errorf("price %d of a repeated SKU: %s (%v), want failed", i, out[i].Action, out[i].Err)
+		}
+	}
+	if got := w.srv.SellerState(sd.ID).Listing(ls[0].SKU, m).PriceCents; got != ls[0].PriceCents {
+		t.Errorf("price of the repeated SKU = %d cents, want it unchanged at %d", got, ls[0].PriceCents)
+	}
+}

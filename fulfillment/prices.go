@@ -97,7 +97,8 @@ type Price struct {
 }
 
 // Update sets the prices in the marketplace and returns one outcome per
-// price, in order. With Preview set, a change Amazon's preview rejects is
+// price, in order. Every price of a SKU listed twice fails with a
+// *ValidationError and is not sent. With Preview set, a change Amazon's preview rejects is
 // reported as failed and not sent.
 func (p *PriceUpdates) Update(ctx context.Context, sellerID, marketplaceID string, prices []Price) ([]SKUOutcome, error) {
 	if err := checkID("seller ID", sellerID); err != nil {
@@ -117,11 +118,15 @@ func (p *PriceUpdates) Update(ctx context.Context, sellerID, marketplaceID strin
 		patch       listings.Patch
 	}
 	var changes []change
+	repeated := repeatedSKUs(len(prices), func(i int) string { return prices[i].SKU })
 	for i, pr := range prices {
 		out[i] = SKUOutcome{SKU: pr.SKU, ERP: pr.Amount + " " + pr.CurrencyCode}
 		patch, err := listings.PricePatch(marketplaceID, pr.CurrencyCode, pr.Amount)
 		if err == nil {
 			err = checkSKU(pr.SKU)
+		}
+		if err == nil && repeated[pr.SKU] {
+			err = errRepeatedSKU(pr.SKU)
 		}
 		if err != nil {
 			out[i].Action, out[i].Err = ActionFailed, err
