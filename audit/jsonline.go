@@ -98,7 +98,9 @@ func appendJSONString(b []byte, s string) []byte {
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == utf8.RuneError && size == 1:
+		case r == utf8.RuneError:
+			// An invalid byte and U+FFFD itself decode alike, so both are
+			// written as one escape and a line re-encodes to itself.
 			b = append(b, `\ufffd`...)
 		case r == '\u2028' || r == '\u2029':
 			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
@@ -116,9 +118,14 @@ func (e Entry) MarshalJSON() ([]byte, error) {
 	return b[:len(b)-1], nil
 }
 
-// UnmarshalJSON decodes an entry as ParseJSONLine does.
+// UnmarshalJSON decodes an entry as ParseJSONLine does, after removing the
+// white space that an enclosing encoder may have added.
 func (e *Entry) UnmarshalJSON(data []byte) error {
-	got, err := ParseJSONLine(data)
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, data); err != nil {
+		return &LineError{Err: err}
+	}
+	got, err := ParseJSONLine(compact.Bytes())
 	if err != nil {
 		return err
 	}
@@ -165,8 +172,9 @@ func (e *LineError) Unwrap() error { return e.Err }
 
 // ParseJSONLine decodes one entry written by AppendJSONLine. A trailing
 // newline is allowed. It rejects unknown fields, missing required fields,
-// trailing data, lines over MaxLineSize, times not in the exact layout that
-// AppendJSONLine writes, and base64 that is not canonical, so that each
+// trailing data, lines over MaxLineSize, and any line that differs from what
+// AppendJSONLine writes for the decoded entry (repeated, reordered or
+// re-cased keys, spaces, escapes, other time layouts or base64), so that each
 // entry has exactly one encoding its MAC covers. Errors are *LineError.
 func ParseJSONLine(line []byte) (Entry, error) {
 	e, err := parseJSONLine(line)
@@ -225,7 +233,7 @@ func parseJSONLine(line []byte) (Entry, error) {
 	if len(mac) == 0 {
 		return Entry{}, errors.New("field mac is empty")
 	}
-	return Entry{
+	e := Entry{
 		Seq:      *w.Seq,
 		Time:     t,
 		Actor:    *w.Actor,
@@ -242,7 +250,14 @@ func parseJSONLine(line []byte) (Entry, error) {
 		KeyID:    *w.Key,
 		Prev:     prev,
 		MAC:      mac,
-	}, nil
+	}
+	// The MAC covers the decoded fields, not the bytes, so a line with a
+	// repeated key could carry extra text and still verify.
+	canonical := AppendJSONLine(nil, &e)
+	if !bytes.Equal(canonical[:len(canonical)-1], line) {
+		return Entry{}, errors.New("line differs from the canonical encoding of its entry (repeated, reordered or re-cased keys, spaces or escapes)")
+	}
+	return e, nil
 }
 
 func decodeBase64(field, s string) ([]byte, error) {

@@ -92,6 +92,11 @@ func TestParseJSONLineRejects(t *testing.T) {
 		"array":               "[]",
 		"null mac":            strings.Replace(valid, `"mac":"`, `"mac":null,"x":"`, 1),
 		"huge":                `{"seq":1,"actor":"` + strings.Repeat("a", audit.MaxLineSize) + `"}`,
+		"repeated key":        strings.Replace(valid, `"actor":"`, `"actor":"jane.doe@example.com","actor":"`, 1),
+		"upper-case key":      strings.Replace(valid, `"actor":`, `"ACTOR":`, 1),
+		"space after colon":   strings.Replace(valid, `"actor":`, `"actor": `, 1),
+		"escaped letter":      strings.Replace(valid, `"actor":"u`, `"actor":"\u0075`, 1),
+		"reordered keys":      reorderSeqAndTime(valid),
 	}
 	for name, line := range tests {
 		if _, err := audit.ParseJSONLine([]byte(line)); err == nil {
@@ -154,6 +159,20 @@ func TestVerifyReportsMalformedLineAsTampering(t *testing.T) {
 	}
 	if rep.Tampered == nil || !errors.Is(rep.Tampered, audit.ErrMalformed) {
 		t.Fatalf("break = %v, want ErrMalformed", rep.Err())
+	}
+}
+
+func TestVerifyReportsRepeatedKeyAsTampering(t *testing.T) {
+	t.Parallel()
+	data, kr, head := sampleLines(t, 3)
+	crafted := bytes.Replace(data, []byte(`"actor":"`), []byte(`"actor":"jane.doe@example.com","actor":"`), 1)
+	rep, err := audit.Verify(context.Background(), audit.ReadEntries(bytes.NewReader(crafted)),
+		audit.VerifyOptions{Keyring: kr, End: &head})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Tampered == nil || !errors.Is(rep.Tampered, audit.ErrMalformed) {
+		t.Fatalf("break = %v, want ErrMalformed for a line with a repeated key", rep.Err())
 	}
 }
 
@@ -222,4 +241,12 @@ func decodeAll(data []byte) []audit.Entry {
 		out = append(out, normalize(e))
 	}
 	return out
+}
+
+// reorderSeqAndTime swaps the first two fields of a line.
+func reorderSeqAndTime(line string) string {
+	seqEnd := strings.Index(line, `,"time":`)
+	timeEnd := strings.Index(line, `,"actor":`)
+	seq, tm := line[1:seqEnd], line[seqEnd+1:timeEnd]
+	return "{" + tm + "," + seq + line[timeEnd:]
 }

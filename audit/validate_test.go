@@ -139,7 +139,7 @@ func TestValidationErrorHidesFreeTextInCodes(t *testing.T) {
 		{"action", func(e *audit.Event) { e.Action = email }},
 		{"outcome", func(e *audit.Event) { e.Outcome = email }},
 		{"kind", func(e *audit.Event) { e.Kind = "Jane Doe" }},
-		{"purpose", func(e *audit.Event) { e.Action, e.Purpose = audit.ActionReveal, "call " + email }},
+		{"purpose", func(e *audit.Event) { e.Action, e.Purpose = audit.ActionReveal, "call "+email }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
