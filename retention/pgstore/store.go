@@ -443,6 +443,10 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 		}
 
 		cond, args := where(sel, []any{now, limit, actor, sellers, buckets})
+		args = append(args, string(sel.Class))
+		// The bucket flags, the evidence and the result all read one
+		// grouping of the purged records by bucket. The batch is therefore
+		// aggregated once, and its seller and bucket travel once per bucket.
 		mark := fmt.Sprintf(`WITH candidates AS (
 			SELECT i.ctid AS row FROM retention_items i
 			WHERE (i.seller_id, i.bucket) IN (SELECT * FROM unnest($4::text[], $5::text[])) AND %[1]s AND NOT %[2]s
@@ -451,18 +455,21 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 		), marked AS (
 			DELETE FROM retention_items i
 			WHERE i.ctid = ANY(ARRAY(SELECT row FROM candidates)) AND %[1]s
-			RETURNING i.seller_id, i.order_id, i.bucket, i.anchor, i.class
+			RETURNING i.seller_id, i.order_id, i.bucket, i.anchor
+		), grouped AS (
+			SELECT m.seller_id, m.bucket, array_agg(m.order_id) AS order_ids, array_agg(m.anchor) AS anchors
+			FROM marked m GROUP BY m.seller_id, m.bucket
 		), flagged AS (
 			UPDATE retention_buckets b SET purged = true
-			FROM (SELECT DISTINCT seller_id, bucket FROM marked) m
-			WHERE b.seller_id = m.seller_id AND b.bucket = m.bucket AND NOT b.purged
+			FROM grouped g
+			WHERE b.seller_id = g.seller_id AND b.bucket = g.bucket AND NOT b.purged
 		)%[5]s, evidence AS (
 			INSERT INTO retention_evidence (time, actor, action, outcome, reason, seller_id, bucket, class, order_ids, count)
-			SELECT $1, $3, '%[3]s', '%[4]s', m.class, m.seller_id, m.bucket, m.class, array_agg(m.order_id), count(*)
-			FROM marked m GROUP BY m.seller_id, m.bucket, m.class
+			SELECT $1, $3, '%[3]s', '%[4]s', $%[6]d, g.seller_id, g.bucket, $%[6]d, g.order_ids, cardinality(g.order_ids)
+			FROM grouped g
 		)
-		SELECT array_agg(seller_id), array_agg(order_id), array_agg(bucket), array_agg(anchor) FROM marked`,
-			cond, heldBy("$1"), audit.ActionPurge, audit.OutcomeSuccess, s.clearCTEs(sel.Class))
+		SELECT seller_id, bucket, order_ids, anchors FROM grouped`,
+			cond, heldBy("$1"), audit.ActionPurge, audit.OutcomeSuccess, s.clearCTEs(sel.Class), len(args))
 		rows, err = tx.Query(ctx, mark, args...)
 		if err != nil {
 			return retention.Batch{}, err
@@ -499,24 +506,28 @@ type purgeFuncError struct{ err error }
 func (e *purgeFuncError) Error() string { return e.err.Error() }
 
 func scanBatch(rows pgx.Rows, c retention.Class) (retention.Batch, error) {
-	// The batch comes back as one row of arrays, which costs less to send
-	// and decode than one row per record.
-	var sellers, orders, buckets []string
+	// The batch comes back as one row of arrays per bucket, which costs
+	// less to send and decode than one row per record.
+	b := retention.Batch{Class: c}
+	var seller, bucket string
+	var orders []string
 	var anchors []time.Time
-	if _, err := pgx.ForEachRow(rows, []any{&sellers, &orders, &buckets, &anchors}, func() error { return nil }); err != nil {
+	_, err := pgx.ForEachRow(rows, []any{&seller, &bucket, &orders, &anchors}, func() error {
+		if len(anchors) != len(orders) {
+			return fmt.Errorf("purge returned %d anchors for %d orders", len(anchors), len(orders))
+		}
+		if b.Records == nil {
+			b.Records = make([]retention.Record, 0, len(orders))
+		}
+		for i, o := range orders {
+			b.Records = append(b.Records, retention.Record{SellerID: seller, OrderID: o, Class: c, Bucket: bucket, Anchor: anchors[i].UTC()})
+		}
+		return nil
+	})
+	if err != nil {
 		return retention.Batch{}, err
 	}
-	b := retention.Batch{Class: c}
-	if len(orders) != len(sellers) || len(buckets) != len(sellers) || len(anchors) != len(sellers) {
-		return retention.Batch{}, fmt.Errorf("purge returned arrays of different lengths")
-	}
-	if len(sellers) > 0 {
-		b.Records = make([]retention.Record, len(sellers))
-	}
-	for i := range sellers {
-		b.Records[i] = retention.Record{SellerID: sellers[i], OrderID: orders[i], Class: c, Bucket: buckets[i], Anchor: anchors[i].UTC()}
-	}
-	// Sorting here costs less than four sorted aggregates in the statement.
+	// Sorting here costs less than sorted aggregates in the statement.
 	slices.SortFunc(b.Records, func(x, y retention.Record) int {
 		return cmp.Or(x.Anchor.Compare(y.Anchor), strings.Compare(x.SellerID, y.SellerID), strings.Compare(x.OrderID, y.OrderID))
 	})
