@@ -172,10 +172,10 @@ func (e *LineError) Unwrap() error { return e.Err }
 
 // ParseJSONLine decodes one entry written by AppendJSONLine. A trailing
 // newline is allowed. It rejects unknown fields, missing required fields,
-// trailing data, lines over MaxLineSize, and any line that differs from what
-// AppendJSONLine writes for the decoded entry (repeated, reordered or
-// re-cased keys, spaces, escapes, other time layouts or base64), so that each
-// entry has exactly one encoding its MAC covers. Errors are *LineError.
+// trailing data and lines over MaxLineSize. It also rejects any line that
+// differs from what AppendJSONLine writes for the decoded entry, such as one
+// with a repeated key, so that each entry has exactly one encoding its MAC
+// covers. Errors are *LineError.
 func ParseJSONLine(line []byte) (Entry, error) {
 	e, err := parseJSONLine(line)
 	if err != nil {
