@@ -22,55 +22,36 @@ type listingState struct {
 	price    Money
 }
 
-// listingsClient calls the Listings Items API through the client.
+// listingsClient reads listings of any seller and marketplace with package
+// listings, and patches them with requests marked idempotent.
 type listingsClient struct {
 	client *spapi.Client
 }
 
-func listingPath(sellerID, sku string) string {
-	return "/listings/2021-08-01/items/" + url.PathEscape(sellerID) + "/" + url.PathEscape(sku)
-}
-
 func (c *listingsClient) get(ctx context.Context, sellerID, marketplaceID, sku string) (*listingState, error) {
-	var out struct {
-		Summaries []struct {
-			MarketplaceID string `json:"marketplaceId"`
-			ProductType   string `json:"productType"`
-		} `json:"summaries"`
-		Offers []struct {
-			MarketplaceID string `json:"marketplaceId"`
-			Price         struct {
-				CurrencyCode string `json:"currencyCode"`
-				Amount       string `json:"amount"`
-			} `json:"price"`
-		} `json:"offers"`
-		FulfillmentAvailability []struct {
-			FulfillmentChannelCode string `json:"fulfillmentChannelCode"`
-			Quantity               *int   `json:"quantity"`
-		} `json:"fulfillmentAvailability"`
+	region, err := spapi.MarketplaceRegion(marketplaceID)
+	if err != nil {
+		return nil, err
 	}
-	_, err := c.client.Do(ctx, &spapi.Request{
-		Operation: "listings.getListingsItem", Method: http.MethodGet, Path: listingPath(sellerID, sku),
-		Query:    url.Values{"marketplaceIds": {marketplaceID}, "includedData": {"summaries,offers,fulfillmentAvailability"}},
-		SellerID: sellerID, MarketplaceID: marketplaceID,
-	}, &out)
+	item, err := listings.New(c.client, sellerID, region).GetListingsItem(ctx, sku, marketplaceID,
+		listings.IncludeSummaries, listings.IncludeOffers, listings.IncludeFulfillmentAvailability)
 	if err != nil {
 		return nil, err
 	}
 	st := &listingState{quantity: -1}
-	for _, s := range out.Summaries {
+	for _, s := range item.Summaries {
 		if s.MarketplaceID == marketplaceID || st.productType == "" {
 			st.productType = s.ProductType
 		}
 	}
-	for _, o := range out.Offers {
+	for _, o := range item.Offers {
 		if o.MarketplaceID == marketplaceID {
 			st.price = Money{CurrencyCode: o.Price.CurrencyCode, Amount: o.Price.Amount}
 		}
 	}
-	for _, fa := range out.FulfillmentAvailability {
-		if fa.FulfillmentChannelCode == listings.ChannelDefault && fa.Quantity != nil {
-			st.quantity = *fa.Quantity
+	for _, fa := range item.FulfillmentAvailability {
+		if fa.FulfillmentChannelCode == listings.ChannelDefault {
+			st.quantity = fa.Quantity
 		}
 	}
 	return st, nil
@@ -106,24 +87,20 @@ func (e *ListingError) Error() string {
 }
 
 // patch sends a patchListingsItem, or its validation preview, and turns a
-// 200 response that is not ACCEPTED, or that carries ERROR issues, into a
-// *ListingError. ACCEPTED means Amazon queued the change: it is applied
-// asynchronously.
+// 200 response that is not ACCEPTED (VALID in a preview), or that carries
+// ERROR issues, into a *ListingError. ACCEPTED means Amazon queued the
+// change: it is applied asynchronously.
+//
+// NOTE: listings.Client.PatchListingsItem does not mark the call
+// idempotent, so the client would not retry it after a 5xx or a lost
+// response. The request is built here with Request.Idempotent until
+// package listings offers that.
 func (c *listingsClient) patch(ctx context.Context, sellerID, marketplaceID, sku, productType string, preview bool, patches ...listings.Patch) (string, error) {
 	q := url.Values{"marketplaceIds": {marketplaceID}}
 	if preview {
 		q.Set("mode", "VALIDATION_PREVIEW")
 	}
-	var out struct {
-		Status       string `json:"status"`
-		SubmissionID string `json:"submissionId"`
-		Issues       []struct {
-			Code           string   `json:"code"`
-			Message        string   `json:"message"`
-			Severity       string   `json:"severity"`
-			AttributeNames []string `json:"attributeNames"`
-		} `json:"issues"`
-	}
+	var sub listings.Submission
 	_, err := c.client.Do(ctx, &spapi.Request{
 		Operation: "listings.patchListingsItem", Method: http.MethodPatch, Path: listingPath(sellerID, sku), Query: q,
 		SellerID: sellerID, MarketplaceID: marketplaceID,
@@ -131,20 +108,38 @@ func (c *listingsClient) patch(ctx context.Context, sellerID, marketplaceID, sku
 		// Replacing an attribute with the same value twice changes
 		// nothing, so the call may be repeated after a lost response.
 		Idempotent: true,
-	}, &out)
+	}, &sub)
 	if err != nil {
 		return "", err
 	}
-	issues := make([]ListingIssue, len(out.Issues))
-	failed := out.Status != "ACCEPTED" && !(preview && out.Status == "VALID")
-	for i, is := range out.Issues {
+	sub.SKU = sku
+	if err := listingError(&sub, preview); err != nil {
+		return sub.SubmissionID, err
+	}
+	return sub.SubmissionID, nil
+}
+
+// listingPath escapes the seller ID and SKU as path segments, as package
+// listings does: a plus sign is escaped too, because some servers decode
+// it as a space.
+func listingPath(sellerID, sku string) string {
+	escape := func(s string) string { return strings.ReplaceAll(url.PathEscape(s), "+", "%2B") }
+	return "/listings/2021-08-01/items/" + escape(sellerID) + "/" + escape(sku)
+}
+
+// listingError returns a *ListingError for a submission that Amazon did
+// not accept, or nil.
+func listingError(sub *listings.Submission, preview bool) error {
+	failed := sub.Status != listings.StatusAccepted && !(preview && sub.Status == listings.StatusValid)
+	issues := make([]ListingIssue, len(sub.Issues))
+	for i, is := range sub.Issues {
 		issues[i] = ListingIssue{Code: is.Code, Message: is.Message, Severity: is.Severity, Attributes: is.AttributeNames}
 		if is.Severity == "ERROR" {
 			failed = true
 		}
 	}
-	if failed {
-		return out.SubmissionID, &ListingError{SKU: sku, Status: out.Status, Issues: slices.Clip(issues)}
+	if !failed {
+		return nil
 	}
-	return out.SubmissionID, nil
+	return &ListingError{SKU: sub.SKU, Status: sub.Status, Issues: slices.Clip(issues)}
 }
