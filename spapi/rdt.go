@@ -106,9 +106,12 @@ func (c *Client) createRDT(ctx context.Context, sellerID string, region Region, 
 	if out.RestrictedDataToken == "" {
 		return cachedToken{}, fmt.Errorf("spapi: %s: response has no restrictedDataToken", rdtOperation)
 	}
-	ttl := time.Duration(out.ExpiresIn * float64(time.Second))
-	if ttl <= 0 {
-		ttl = time.Hour
+	// Amazon documents one hour. A missing, negative or absurd expiresIn
+	// (over a year, as LWA tokens are bounded too) falls back to it, so a
+	// corrupt response cannot keep a token cached for years.
+	ttl := time.Hour
+	if out.ExpiresIn > 0 && out.ExpiresIn <= 365*24*3600 {
+		ttl = time.Duration(out.ExpiresIn * float64(time.Second))
 	}
 	c.cfg.Logger.DebugContext(ctx, "spapi: restricted data token obtained", "resources", len(resources), "ttl", ttl)
 	return cachedToken{token: out.RestrictedDataToken, ttl: ttl}, nil

@@ -280,3 +280,20 @@ func TestRDTServiceFailureNotRetriedTwice(t *testing.T) {
 		t.Errorf("createRestrictedDataToken calls = %d, want 3", n)
 	}
 }
+
+func TestRDTAbsurdLifetimeCappedAtHour(t *testing.T) {
+	t.Parallel()
+	clk := &clock{now: time.Now()}
+	b := setup(t, spapitest.Options{RDTTTL: 400 * 24 * time.Hour}, func(c *spapi.Config) { c.Now = clk.Now })
+	ctx := ctxTimeout(t, 10*time.Second)
+	if _, err := b.client.Do(ctx, b.getAddress("1", "shippingAddress"), nil); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(2 * time.Hour)
+	if _, err := b.client.Do(ctx, b.getAddress("2", "shippingAddress"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := b.srv.Count("tokens.createRestrictedDataToken", 0); n != 2 {
+		t.Errorf("RDT requests after 2 h with a 400-day expiresIn = %d, want 2", n)
+	}
+}
