@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/hidemont/spkit/audit"
 	"github.com/hidemont/spkit/pii"
 	"github.com/hidemont/spkit/spapi"
+	"github.com/hidemont/spkit/spapi/fbainventory"
 	"github.com/hidemont/spkit/spapi/feeds"
 	"github.com/hidemont/spkit/spapi/listings"
 )
@@ -30,7 +29,7 @@ const (
 	// maxStockLevels bounds the SKUs of one sync.
 	maxStockLevels = feeds.MaxListingsMessages
 	// fbaSKUsPerCall is the most SKUs getInventorySummaries takes at once.
-	fbaSKUsPerCall = 50
+	fbaSKUsPerCall = fbainventory.MaxSKUsPerRequest
 )
 
 // InventoryConfig configures InventorySync. The zero value of each
@@ -295,43 +294,17 @@ func (s *InventorySync) compareFBA(ctx context.Context, sellerID, marketplaceID 
 // fbaQuantities returns the fulfillable quantity of each SKU found; no SKUs
 // lists every summary of the marketplace.
 func (s *InventorySync) fbaQuantities(ctx context.Context, sellerID, marketplaceID string, skus []string) (map[string]int, error) {
-	type page struct {
-		Payload struct {
-			InventorySummaries []struct {
-				SellerSKU        string `json:"sellerSku"`
-				InventoryDetails *struct {
-					FulfillableQuantity int `json:"fulfillableQuantity"`
-				} `json:"inventoryDetails"`
-				TotalQuantity int `json:"totalQuantity"`
-			} `json:"inventorySummaries"`
-		} `json:"payload"`
-		Pagination *struct {
-			NextToken string `json:"nextToken"`
-		} `json:"pagination"`
-	}
-	req := &spapi.Request{
-		Operation: "fbainventory.getInventorySummaries", Method: http.MethodGet, Path: "/fba/inventory/v1/summaries",
-		Query: url.Values{
-			"details": {"true"}, "granularityType": {"Marketplace"}, "granularityId": {marketplaceID},
-			"marketplaceIds": {marketplaceID},
-		},
-		SellerID: sellerID, MarketplaceID: marketplaceID,
-	}
-	if len(skus) > 0 {
-		req.Query.Set("sellerSkus", strings.Join(skus, ","))
+	region, err := spapi.MarketplaceRegion(marketplaceID)
+	if err != nil {
+		return nil, err
 	}
 	found := make(map[string]int, len(skus))
-	next := func(p *page) string {
-		if p.Pagination == nil {
-			return ""
-		}
-		return p.Pagination.NextToken
-	}
-	for p, err := range spapi.Pages(ctx, s.cfg.Client, req, spapi.PaginationFBAInventory, next) {
+	params := fbainventory.SummariesParams{MarketplaceID: marketplaceID, SellerSKUs: skus, Details: true}
+	for p, err := range fbainventory.New(s.cfg.Client, sellerID, region).GetInventorySummaries(ctx, params) {
 		if err != nil {
 			return nil, err
 		}
-		for _, sum := range p.Payload.InventorySummaries {
+		for _, sum := range p.Summaries {
 			q := sum.TotalQuantity
 			if sum.InventoryDetails != nil {
 				q = sum.InventoryDetails.FulfillableQuantity
