@@ -485,7 +485,9 @@ func (s *Store) purgeBatch(ctx context.Context, tx pgx.Tx, sel retention.Selecto
 }
 
 // clearCTEs returns the statement parts that set the purged rows' columns
-// to NULL in every target table with columns for class c.
+// to NULL in every target table with columns for class c. Each bucket's
+// order IDs are matched as one array, so a single index scan per bucket
+// finds its rows rather than one rescan per record.
 func (s *Store) clearCTEs(c retention.Class) string {
 	var b strings.Builder
 	for k, t := range s.targets {
@@ -494,7 +496,7 @@ func (s *Store) clearCTEs(c retention.Class) string {
 			continue
 		}
 		fmt.Fprintf(&b, `, cleared%d AS (
-			UPDATE %s t SET %s FROM marked m WHERE t.%s = m.seller_id AND t.%s = m.order_id
+			UPDATE %s t SET %s FROM grouped g WHERE t.%s = g.seller_id AND t.%s = ANY(g.order_ids)
 		)`, k, t.table, set, t.seller, t.order)
 	}
 	return b.String()
