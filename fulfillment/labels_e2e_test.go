@@ -1,9 +1,13 @@
 package fulfillment_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -235,5 +239,119 @@ func TestLabelInvalidRequest(t *testing.T) {
 	}
 	if n := len(w.srv.Requests()); n != 0 {
 		t.Errorf("%d requests sent for invalid label requests, want none", n)
+	}
+}
+
+// garbledLabels replaces the label contents in the responses to POST path
+// with text that is not a label.
+type garbledLabels struct {
+	base     http.RoundTripper
+	path     string
+	contents *regexp.Regexp
+}
+
+func (g garbledLabels) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := g.base.RoundTrip(r)
+	if err != nil || r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, g.path) {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	body = g.contents.ReplaceAllFunc(body, func(m []byte) []byte {
+		key := m[:bytes.IndexByte(m, ':')+1]
+		return append(slices.Clone(key), `"!not a label!"`...)
+	})
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Del("Content-Length")
+	return resp, nil
+}
+
+// garbledLabelsClient returns a client whose responses to POST path carry
+// label contents that cannot be decoded.
+func garbledLabelsClient(t *testing.T, w *world, path, field string) *spapi.Client {
+	t.Helper()
+	cfg := w.srv.ClientConfig()
+	contents := regexp.MustCompile(`"` + field + `": ?"[^"]*"`)
+	cfg.HTTPClient = &http.Client{Transport: garbledLabels{base: cfg.HTTPClient.Transport, path: path, contents: contents}}
+	c, err := spapi.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestLabelUndecodableDocumentKeepsPurchaseV2(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, spapitest.Options{}, spapitest.DatasetOptions{})
+	sd := w.ds.SellerIn(spapi.NorthAmerica)
+	o := mfnOrder(t, sd)
+	req := labelRequest(sd, o, fulfillment.ServiceShippingV2)
+	garbled := garbledLabelsClient(t, w, "/shipping/v2/shipments", "contents")
+	l, err := fulfillment.NewLabels(fulfillment.LabelsConfig{Client: garbled, Store: w.store, Recorder: w.log, Now: w.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := l.Buy(context.Background(), req); err == nil {
+		t.Fatal("Buy with an undecodable label: err = nil, want an error")
+	}
+	key, _ := fulfillment.LabelKey(req.SellerID, req.OrderID, req.PackageRef)
+	stored, err := w.store.Label(context.Background(), key)
+	if err != nil {
+		t.Fatalf("stored label: %v", err)
+	}
+	if stored.State != fulfillment.LabelPurchased || stored.ShipmentID == "" {
+		t.Errorf("stored label state %s, shipment %q: want purchased with its shipment ID", stored.State, stored.ShipmentID)
+	}
+
+	got, err := newLabels(t, w, w.store).Buy(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Buy after the undecodable label: %v", err)
+	}
+	if len(got.Document) == 0 {
+		t.Error("Buy after the undecodable label returned no document")
+	}
+	if n := w.srv.Count("shipping.purchaseShipment", 0); n != 1 {
+		t.Errorf("purchaseShipment calls = %d, want 1: the bought label is fetched, not bought again", n)
+	}
+}
+
+func TestLabelUndecodableDocumentKeepsPurchaseMFN(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, spapitest.Options{}, spapitest.DatasetOptions{})
+	sd := w.ds.SellerIn(spapi.NorthAmerica)
+	o := mfnOrder(t, sd)
+	req := labelRequest(sd, o, fulfillment.ServiceMerchantFulfillment)
+	garbled := garbledLabelsClient(t, w, "/mfn/v0/shipments", "Contents")
+	l, err := fulfillment.NewLabels(fulfillment.LabelsConfig{Client: garbled, Store: w.store, Recorder: w.log, Now: w.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := l.Buy(context.Background(), req); err == nil {
+		t.Fatal("Buy with an undecodable label: err = nil, want an error")
+	}
+	key, _ := fulfillment.LabelKey(req.SellerID, req.OrderID, req.PackageRef)
+	stored, err := w.store.Label(context.Background(), key)
+	if err != nil {
+		t.Fatalf("stored label: %v", err)
+	}
+	if stored.State != fulfillment.LabelPurchased || stored.ShipmentID == "" {
+		t.Errorf("stored label state %s, shipment %q: want purchased with its shipment ID", stored.State, stored.ShipmentID)
+	}
+
+	got, err := newLabels(t, w, w.store).Buy(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Buy after the undecodable label: %v", err)
+	}
+	if got.ShipmentID != stored.ShipmentID || !strings.HasPrefix(string(got.Document), "%PDF-") {
+		t.Errorf("Buy after the undecodable label = shipment %s with %d bytes, want %s with a PDF", got.ShipmentID, len(got.Document), stored.ShipmentID)
+	}
+	if n := w.srv.Count("mfn.createShipment", http.StatusOK); n != 1 {
+		t.Errorf("createShipment calls = %d, want 1", n)
 	}
 }

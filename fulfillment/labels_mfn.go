@@ -199,16 +199,11 @@ func (l *Labels) mfnExisting(ctx context.Context, marketplaceID string, label La
 	return l.recordMFN(ctx, label, sh)
 }
 
+// recordMFN records the shipment of label and returns it with its document.
+// The shipment is recorded before the document is decoded, so a label
+// Amazon sold is never lost to a document this package cannot use.
 func (l *Labels) recordMFN(ctx context.Context, label Label, sh *mfn.Shipment) (*PurchasedLabel, error) {
-	doc, err := mfn.DecodeLabel(sh.Label.FileContents)
-	if err != nil {
-		return nil, fmt.Errorf("fulfillment: label for order %s package %s: decode: %w", label.OrderID, label.PackageRef, err)
-	}
 	format := mfnFormat(sh.Label.FileContents.FileType, label.Format)
-	if err := checkLabelFormat(doc, format); err != nil {
-		return nil, fmt.Errorf("fulfillment: label for order %s package %s: %w", label.OrderID, label.PackageRef, err)
-	}
-
 	if label.State != LabelPurchased || label.ShipmentID != sh.ShipmentID {
 		label.State = LabelPurchased
 		label.ShipmentID = sh.ShipmentID
@@ -218,6 +213,14 @@ func (l *Labels) recordMFN(ctx context.Context, label Label, sh *mfn.Shipment) (
 		if err := l.cfg.Store.SaveLabel(ctx, label); err != nil {
 			return nil, fmt.Errorf("fulfillment: label for order %s package %s bought as shipment %s, but recording it failed (call Resolve with that shipment ID): %w", label.OrderID, label.PackageRef, sh.ShipmentID, err)
 		}
+	}
+
+	doc, err := mfn.DecodeLabel(sh.Label.FileContents)
+	if err == nil {
+		err = checkLabelFormat(doc, format)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fulfillment: label for order %s package %s bought and recorded as shipment %s, but its document is unusable (buy again with the same request to fetch it): %w", label.OrderID, label.PackageRef, sh.ShipmentID, err)
 	}
 	return &PurchasedLabel{Label: label, Document: doc}, nil
 }

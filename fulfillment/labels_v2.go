@@ -102,17 +102,18 @@ func (l *Labels) buyV2(ctx context.Context, req LabelRequest, key string) (*Purc
 	if !ok {
 		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: Amazon returned shipment %s without this package's documents", req.OrderID, req.PackageRef, res.ShipmentID)
 	}
-	doc, err := labelDocument(detail.PackageDocuments, label.Format)
-	if err != nil {
-		return nil, fmt.Errorf("fulfillment: buy label for order %s package %s: %w", req.OrderID, req.PackageRef, err)
-	}
-
+	// The purchase is recorded before the document is decoded, so a label
+	// Amazon sold is never lost to a document this package cannot use.
 	label.State = LabelPurchased
 	label.ShipmentID = res.ShipmentID
 	label.TrackingNumber = detail.TrackingID
 	label.PurchasedAt = l.cfg.Now().UTC()
 	if err := l.cfg.Store.SaveLabel(ctx, label); err != nil {
 		return nil, fmt.Errorf("fulfillment: label for order %s package %s bought as shipment %s, but recording it failed (buy again with the same request to recover it): %w", req.OrderID, req.PackageRef, res.ShipmentID, err)
+	}
+	doc, err := labelDocument(detail.PackageDocuments, label.Format)
+	if err != nil {
+		return nil, fmt.Errorf("fulfillment: label for order %s package %s bought and recorded as shipment %s, but its document is unusable (buy again with the same request to fetch it): %w", req.OrderID, req.PackageRef, res.ShipmentID, err)
 	}
 	return &PurchasedLabel{Label: label, Document: doc}, nil
 }
