@@ -251,8 +251,9 @@ func (e *FeedMessageError) Error() string {
 // ConfirmBatch confirms many packages of one seller and marketplace in one
 // POST_ORDER_FULFILLMENT_DATA feed. It validates each confirmation against
 // its stored order and leaves invalid ones out of the feed, sends the feed,
-// waits for its processing report, and records each package's outcome. It
-// returns one result per confirmation, in order. The error is for the
+// waits for its processing report, and records each package's outcome.
+// Every confirmation of a package listed twice fails with a *ValidationError
+// and is not sent. It returns one result per confirmation, in order. The error is for the
 // batch as a whole: a feed that failed (*FeedError) or could not be sent.
 func (t *Tracking) ConfirmBatch(ctx context.Context, sellerID, marketplaceID string, cs []Confirmation) ([]ShipmentResult, error) {
 	if len(cs) == 0 {
@@ -266,10 +267,22 @@ func (t *Tracking) ConfirmBatch(ctx context.Context, sellerID, marketplaceID str
 	ordersByID := make(map[string]*Order)
 	feed := feeds.FulfillmentFeed{MerchantIdentifier: sellerID}
 	messageOf := make(map[int]int) // feed message ID -> index in cs
+	// Two confirmations of one package would be stored under one key in
+	// an order that the feed's processing does not follow.
+	type packageKey struct{ orderID, packageRef string }
+	packages := make(map[packageKey]int, len(cs))
+	for _, c := range cs {
+		packages[packageKey{c.OrderID, c.PackageRef}]++
+	}
 	for i, c := range cs {
 		results[i].Shipment = Shipment{Confirmation: c, State: ShipmentFailed, Channel: ChannelFeed}
 		if c.SellerID != sellerID || c.MarketplaceID != marketplaceID {
 			results[i].Err = &ValidationError{Field: "confirmation", Reason: "belongs to another seller or marketplace than the batch"}
+			continue
+		}
+		if packages[packageKey{c.OrderID, c.PackageRef}] > 1 {
+			results[i].Err = &ValidationError{Field: "package reference", Value: quoteSafe(c.PackageRef),
+				Reason: "of order " + quoteSafe(c.OrderID) + " occurs more than once in this batch; send one confirmation per package"}
 			continue
 		}
 		o, err := t.check(ctx, c)

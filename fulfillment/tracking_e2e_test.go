@@ -244,3 +244,28 @@ func TestTrackingBatchFeed(t *testing.T) {
 		t.Errorf("createFeed calls = %d, want 1", n)
 	}
 }
+
+func TestTrackingBatchRejectsRepeatedPackage(t *testing.T) {
+	t.Parallel()
+	w, sd := syncedWorld(t, spapi.NorthAmerica)
+	tr := newTracking(t, w)
+	orders := unshippedOrders(t, w, sd, 2, 2)
+	first := confirmationOf(orders[0], "1", w.now.Add(-2*time.Hour))
+	again := confirmationOf(orders[0], "1", w.now.Add(-time.Hour))
+	again.TrackingNumber = first.TrackingNumber + "9"
+	other := confirmationOf(orders[1], "1", w.now.Add(-time.Hour))
+
+	results, err := tr.ConfirmBatch(actorContext(), sd.ID, orders[0].MarketplaceID, []fulfillment.Confirmation{first, other, again})
+	if err != nil {
+		t.Fatalf("ConfirmBatch: %v", err)
+	}
+	for _, i := range []int{0, 2} {
+		var v *fulfillment.ValidationError
+		if !errors.As(results[i].Err, &v) || results[i].Shipment.State != fulfillment.ShipmentFailed {
+			t.Errorf("confirmation %d of a repeated package: %s, %v; want failed with a *ValidationError", i, results[i].Shipment.State, results[i].Err)
+		}
+	}
+	if r := results[1]; r.Err != nil || r.Shipment.State != fulfillment.ShipmentConfirmed {
+		t.Errorf("other order: %s, %v; want confirmed", r.Shipment.State, r.Err)
+	}
+}
