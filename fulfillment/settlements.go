@@ -7,9 +7,6 @@ import (
 	"io"
 	"iter"
 	"log/slog"
-	"net/http"
-	"net/url"
-	"slices"
 	"time"
 
 	"github.com/hidemont/spkit/audit"
@@ -131,80 +128,50 @@ func (s *Settlements) Ingest(ctx context.Context, sellerID, marketplaceID string
 		since = s.cfg.Now().Add(-DefaultSettlementLookback)
 	}
 
-	type listed struct {
-		ReportID         string    `json:"reportId"`
-		ReportType       string    `json:"reportType"`
-		MarketplaceIDs   []string  `json:"marketplaceIds"`
-		CreatedTime      time.Time `json:"createdTime"`
-		ProcessingStatus string    `json:"processingStatus"`
-		ReportDocumentID string    `json:"reportDocumentId"`
+	region, err := spapi.MarketplaceRegion(marketplaceID)
+	if err != nil {
+		return rep, fmt.Errorf("fulfillment: list settlement reports of seller %s: %w", sellerID, err)
 	}
-	type page struct {
-		Reports   []listed `json:"reports"`
-		NextToken string   `json:"nextToken"`
-	}
-	first := &spapi.Request{
-		Operation: "reports.getReports", Method: http.MethodGet, Path: "/reports/2021-06-30/reports",
-		Query: url.Values{
-			"reportTypes": {reports.TypeSettlementV2}, "marketplaceIds": {marketplaceID},
-			"processingStatuses": {"DONE"}, "createdSince": {spapi.FormatTime(since)}, "pageSize": {"100"},
-		},
-		SellerID: sellerID, MarketplaceID: marketplaceID,
-	}
-	for p, err := range spapi.Pages(ctx, s.cfg.Client, first, spapi.PaginationReports, func(p *page) string { return p.NextToken }) {
+	rc := reports.New(s.cfg.Client, sellerID, region)
+	for r, err := range rc.SettlementReports(ctx, marketplaceID, since) {
 		if err != nil {
 			return rep, fmt.Errorf("fulfillment: list settlement reports of seller %s: %w", sellerID, err)
 		}
-		for _, r := range p.Reports {
-			// Reports of other types or marketplaces are filtered here too,
-			// in case a page mixes them.
-			if r.ReportType != reports.TypeSettlementV2 || r.ReportDocumentID == "" ||
-				(len(r.MarketplaceIDs) > 0 && !slices.Contains(r.MarketplaceIDs, marketplaceID)) {
-				continue
-			}
-			rep.Listed++
-			done, err := s.cfg.Store.SettlementRecorded(ctx, sellerID, r.ReportID)
-			if err != nil {
-				return rep, fmt.Errorf("fulfillment: settlement report %s: %w", r.ReportID, err)
-			}
-			if done {
-				rep.Skipped++
-				continue
-			}
-			info := SettlementReport{ReportID: r.ReportID, MarketplaceIDs: r.MarketplaceIDs, CreatedTime: r.CreatedTime}
-			rows, err := s.ingest(ctx, sellerID, marketplaceID, r.ReportDocumentID, info, fn)
-			s.audit(ctx, sellerID, rows, err)
-			if err != nil {
-				return rep, fmt.Errorf("fulfillment: settlement report %s: %w", r.ReportID, err)
-			}
-			rep.Ingested++
-			rep.Rows += rows
+		// SettlementReports filters by marketplace; a report of another type
+		// or without a document is skipped too, in case a page mixes them.
+		if r.ReportType != reports.TypeSettlementV2 || r.ReportDocumentID == "" {
+			continue
 		}
+		rep.Listed++
+		done, err := s.cfg.Store.SettlementRecorded(ctx, sellerID, r.ReportID)
+		if err != nil {
+			return rep, fmt.Errorf("fulfillment: settlement report %s: %w", r.ReportID, err)
+		}
+		if done {
+			rep.Skipped++
+			continue
+		}
+		info := SettlementReport{ReportID: r.ReportID, MarketplaceIDs: r.MarketplaceIDs, CreatedTime: r.CreatedTime}
+		rows, err := s.ingest(ctx, rc, sellerID, r.ReportDocumentID, info, fn)
+		s.audit(ctx, sellerID, rows, err)
+		if err != nil {
+			return rep, fmt.Errorf("fulfillment: settlement report %s: %w", r.ReportID, err)
+		}
+		rep.Ingested++
+		rep.Rows += rows
 	}
 	return rep, nil
 }
 
 // ingest downloads one report, hands it to fn and records it.
-func (s *Settlements) ingest(ctx context.Context, sellerID, marketplaceID, documentID string, info SettlementReport, fn SettlementHandler) (int, error) {
-	get := func(ctx context.Context) (spapi.Document, error) {
-		var doc spapi.Document
-		_, err := s.cfg.Client.Do(ctx, &spapi.Request{
-			Operation: "reports.getReportDocument", Method: http.MethodGet, Path: "/reports/2021-06-30/documents/" + url.PathEscape(documentID),
-			SellerID: sellerID, MarketplaceID: marketplaceID,
-		}, &doc)
-		return doc, err
-	}
-	doc, err := get(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("get document %s: %w", documentID, err)
-	}
-	rc, err := s.cfg.Client.OpenDocument(ctx, doc, spapi.DownloadOptions{MaxBytes: s.cfg.MaxDocumentBytes, Refresh: get})
+func (s *Settlements) ingest(ctx context.Context, rc *reports.Client, sellerID, documentID string, info SettlementReport, fn SettlementHandler) (int, error) {
+	doc, err := rc.OpenReportDocument(ctx, documentID, s.cfg.MaxDocumentBytes)
 	if err != nil {
 		return 0, fmt.Errorf("download document %s: %w", documentID, err)
 	}
-	defer rc.Close()
+	defer doc.Close()
 
-	sr := reports.NewSettlementReader(rc)
+	sr := reports.NewSettlementReader(doc)
 	firstRow, firstErr := sr.Read()
 	if firstErr != nil && !errors.Is(firstErr, io.EOF) {
 		return 0, fmt.Errorf("read document %s: %w", documentID, firstErr)
