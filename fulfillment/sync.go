@@ -21,7 +21,8 @@ type OrdersAPI string
 // The Orders API choices.
 const (
 	// OrdersAPIAuto reads the 2026-01-01 Orders API and falls back to v0
-	// for a seller when the 2026-01-01 API is not available to it.
+	// for a seller when the 2026-01-01 API is not available to it, trying
+	// the newer API again an hour later.
 	OrdersAPIAuto OrdersAPI = ""
 	// OrdersAPI2026 reads only the 2026-01-01 Orders API.
 	OrdersAPI2026 OrdersAPI = "2026-01-01"
@@ -156,10 +157,16 @@ type OrderSync struct {
 	piiAge time.Duration
 
 	mu sync.Mutex
-	// v0Only remembers the sellers for which the 2026-01-01 API was not
-	// available, so later runs go to v0 directly.
-	v0Only map[string]bool
+	// v0Since remembers when the 2026-01-01 API was last found unavailable
+	// for a seller, so that runs within v0Retry of it go to v0 directly.
+	v0Since map[string]time.Time
 }
+
+// v0Retry is how long order sync keeps a seller on the v0 API after the
+// 2026-01-01 API answered that it is not available. A 403 can be passing,
+// and the v0 calls that return buyer data are deprecated, so the newer API
+// is tried again after it.
+const v0Retry = time.Hour
 
 // NewOrderSync validates the configuration and returns an OrderSync.
 func NewOrderSync(cfg OrderSyncConfig) (*OrderSync, error) {
@@ -168,7 +175,7 @@ func NewOrderSync(cfg OrderSyncConfig) (*OrderSync, error) {
 		return nil, err
 	}
 	rule, _ := c.RetentionPolicy.Rule(retention.ClassBuyerPII)
-	s := &OrderSync{cfg: c, v0Only: make(map[string]bool), piiAge: rule.Age()}
+	s := &OrderSync{cfg: c, v0Since: make(map[string]time.Time), piiAge: rule.Age()}
 	switch c.API {
 	case OrdersAPI2026:
 		s.sources = []orderSource{&source2026{client: c.Client}}
@@ -302,7 +309,7 @@ func (s *OrderSync) run(ctx context.Context, sellerID, marketplaceID string, sin
 		s.cfg.Logger.WarnContext(ctx, "orders 2026-01-01 API not available, falling back to v0",
 			slog.String("seller_id", sellerID), slog.String("error", err.Error()))
 		s.mu.Lock()
-		s.v0Only[sellerID] = true
+		s.v0Since[sellerID] = s.cfg.Now()
 		s.mu.Unlock()
 	}
 
@@ -319,7 +326,8 @@ func (s *OrderSync) run(ctx context.Context, sellerID, marketplaceID string, sin
 func (s *OrderSync) sourcesFor(sellerID string) []orderSource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.sources) > 1 && s.v0Only[sellerID] {
+	since, ok := s.v0Since[sellerID]
+	if len(s.sources) > 1 && ok && s.cfg.Now().Sub(since) < v0Retry {
 		return s.sources[1:]
 	}
 	return s.sources

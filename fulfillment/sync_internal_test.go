@@ -524,6 +524,29 @@ func TestSyncFallsBackToV0(t *testing.T) {
 	}
 }
 
+func TestSyncRetriesNewAPIAfterFallback(t *testing.T) {
+	t.Parallel()
+	b := newSyncBundle(t)
+	unavailable := &fakeSource{failPage: -1, failErr: fmt.Errorf("searchOrders: %w", spapi.ErrForbidden)}
+	b.sync.sources = []orderSource{unavailable, b.source}
+	b.addOrder(t, 0)
+	if _, err := b.sync.Run(context.Background(), testSeller, testMarketplace, nil); err != nil {
+		t.Fatalf("first Run: %v", err)
+	}
+
+	// After v0Retry the 2026-01-01 API is asked again, and found available.
+	unavailable.mu.Lock()
+	unavailable.failPage, unavailable.failErr = 0, nil
+	unavailable.mu.Unlock()
+	b.now = b.now.Add(v0Retry + time.Minute)
+	if _, err := b.sync.Run(context.Background(), testSeller, testMarketplace, nil); err != nil {
+		t.Fatalf("Run after v0Retry: %v", err)
+	}
+	if unavailable.searches != 2 {
+		t.Errorf("the 2026-01-01 API was asked %d times, want 2: once at first and once after v0Retry", unavailable.searches)
+	}
+}
+
 func TestSyncStopsEarlyWithoutCursor(t *testing.T) {
 	t.Parallel()
 	b := newSyncBundle(t)
