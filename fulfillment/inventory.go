@@ -63,42 +63,67 @@ type InventoryConfig struct {
 // wait on the client's rate limiter. Create it with NewInventorySync; it is
 // safe for concurrent use.
 type InventorySync struct {
-	cfg      InventoryConfig
-	listings *listingsClient
-	feeds    *feedRunner
+	cfg InventoryConfig
+	skuCalls
 }
 
 // NewInventorySync validates the configuration and returns an
 // InventorySync.
 func NewInventorySync(cfg InventoryConfig) (*InventorySync, error) {
-	switch {
-	case cfg.Client == nil:
-		return nil, &ValidationError{Field: "InventoryConfig.Client", Reason: "is missing"}
-	case cfg.Recorder == nil:
-		return nil, &ValidationError{Field: "InventoryConfig.Recorder", Reason: "is missing"}
-	case cfg.FeedThreshold < 0 || cfg.FeedPollInterval < 0 || cfg.FeedTimeout < 0:
-		return nil, &ValidationError{Field: "InventoryConfig", Reason: "FeedThreshold, FeedPollInterval and FeedTimeout must not be negative"}
+	if err := checkSKUConfig("InventoryConfig", cfg.Client, cfg.Recorder, cfg.FeedThreshold, cfg.FeedPollInterval, cfg.FeedTimeout); err != nil {
+		return nil, err
 	}
-	if cfg.FeedThreshold == 0 {
-		cfg.FeedThreshold = DefaultFeedThreshold
-	}
-	if cfg.FeedPollInterval == 0 {
-		cfg.FeedPollInterval = DefaultFeedPollInterval
-	}
-	if cfg.FeedTimeout == 0 {
-		cfg.FeedTimeout = DefaultFeedTimeout
-	}
+	cfg.FeedThreshold, cfg.FeedPollInterval, cfg.FeedTimeout = feedDefaults(cfg.FeedThreshold, cfg.FeedPollInterval, cfg.FeedTimeout)
 	if cfg.Actor == "" {
 		cfg.Actor = DefaultInventoryActor
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &InventorySync{
-		cfg:      cfg,
-		listings: &listingsClient{client: cfg.Client},
-		feeds:    &feedRunner{client: cfg.Client, pollInterval: cfg.FeedPollInterval, timeout: cfg.FeedTimeout},
-	}, nil
+	return &InventorySync{cfg: cfg, skuCalls: newSKUCalls(cfg.Client, cfg.FeedPollInterval, cfg.FeedTimeout)}, nil
+}
+
+// skuCalls are the calls that InventorySync and PriceUpdates share:
+// listings read and patched one at a time, and listings feeds.
+type skuCalls struct {
+	listings *listingsClient
+	feeds    *feedRunner
+}
+
+func newSKUCalls(client *spapi.Client, pollInterval, timeout time.Duration) skuCalls {
+	return skuCalls{
+		listings: &listingsClient{client: client},
+		feeds:    &feedRunner{client: client, pollInterval: pollInterval, timeout: timeout},
+	}
+}
+
+// checkSKUConfig checks the settings that InventoryConfig and PriceConfig
+// share. config names the configuration in errors.
+func checkSKUConfig(config string, client *spapi.Client, recorder audit.Recorder, threshold int, pollInterval, timeout time.Duration) error {
+	switch {
+	case client == nil:
+		return &ValidationError{Field: config + ".Client", Reason: "is missing"}
+	case recorder == nil:
+		return &ValidationError{Field: config + ".Recorder", Reason: "is missing"}
+	case threshold < 0 || pollInterval < 0 || timeout < 0:
+		return &ValidationError{Field: config, Reason: "FeedThreshold, FeedPollInterval and FeedTimeout must not be negative"}
+	}
+	return nil
+}
+
+// feedDefaults returns the feed settings with each zero value replaced by
+// its default.
+func feedDefaults(threshold int, pollInterval, timeout time.Duration) (int, time.Duration, time.Duration) {
+	if threshold == 0 {
+		threshold = DefaultFeedThreshold
+	}
+	if pollInterval == 0 {
+		pollInterval = DefaultFeedPollInterval
+	}
+	if timeout == 0 {
+		timeout = DefaultFeedTimeout
+	}
+	return threshold, pollInterval, timeout
 }
 
 // StockLevel is the ERP's stock of one SKU.

@@ -49,41 +49,23 @@ type PriceConfig struct {
 // already match are not sent. Create it with NewPriceUpdates; it is safe
 // for concurrent use.
 type PriceUpdates struct {
-	cfg      PriceConfig
-	listings *listingsClient
-	feeds    *feedRunner
+	cfg PriceConfig
+	skuCalls
 }
 
 // NewPriceUpdates validates the configuration and returns PriceUpdates.
 func NewPriceUpdates(cfg PriceConfig) (*PriceUpdates, error) {
-	switch {
-	case cfg.Client == nil:
-		return nil, &ValidationError{Field: "PriceConfig.Client", Reason: "is missing"}
-	case cfg.Recorder == nil:
-		return nil, &ValidationError{Field: "PriceConfig.Recorder", Reason: "is missing"}
-	case cfg.FeedThreshold < 0 || cfg.FeedPollInterval < 0 || cfg.FeedTimeout < 0:
-		return nil, &ValidationError{Field: "PriceConfig", Reason: "FeedThreshold, FeedPollInterval and FeedTimeout must not be negative"}
+	if err := checkSKUConfig("PriceConfig", cfg.Client, cfg.Recorder, cfg.FeedThreshold, cfg.FeedPollInterval, cfg.FeedTimeout); err != nil {
+		return nil, err
 	}
-	if cfg.FeedThreshold == 0 {
-		cfg.FeedThreshold = DefaultFeedThreshold
-	}
-	if cfg.FeedPollInterval == 0 {
-		cfg.FeedPollInterval = DefaultFeedPollInterval
-	}
-	if cfg.FeedTimeout == 0 {
-		cfg.FeedTimeout = DefaultFeedTimeout
-	}
+	cfg.FeedThreshold, cfg.FeedPollInterval, cfg.FeedTimeout = feedDefaults(cfg.FeedThreshold, cfg.FeedPollInterval, cfg.FeedTimeout)
 	if cfg.Actor == "" {
 		cfg.Actor = DefaultPriceActor
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &PriceUpdates{
-		cfg:      cfg,
-		listings: &listingsClient{client: cfg.Client},
-		feeds:    &feedRunner{client: cfg.Client, pollInterval: cfg.FeedPollInterval, timeout: cfg.FeedTimeout},
-	}, nil
+	return &PriceUpdates{cfg: cfg, skuCalls: newSKUCalls(cfg.Client, cfg.FeedPollInterval, cfg.FeedTimeout)}, nil
 }
 
 // Price is the ERP's price of one SKU in the marketplace.
