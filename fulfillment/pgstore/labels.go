@@ -76,10 +76,14 @@ func (s *Store) ReserveLabel(ctx context.Context, l fulfillment.Label) (fulfillm
 	if err := l.Validate(); err != nil {
 		return fulfillment.Label{}, false, err
 	}
-	for {
+	// ON CONFLICT names no constraint, so that a concurrent insert of the
+	// same package is skipped whichever unique index sees it first: with
+	// only the idempotency key as target, a race could surface as a unique
+	// violation of (seller_id, order_id, package_ref) instead.
+	for attempt := 0; ; attempt++ {
 		got, err := scanLabel(s.pool.QueryRow(ctx, `INSERT INTO fulfillment_labels (`+labelColumns+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-ON CONFLICT (idempotency_key) DO NOTHING
+ON CONFLICT DO NOTHING
 RETURNING `+labelColumns, labelArgs(l)...))
 		if err == nil {
 			return got, true, nil
@@ -88,10 +92,14 @@ RETURNING `+labelColumns, labelArgs(l)...))
 			return fulfillment.Label{}, false, s.queryError(ctx, "reserve label", err)
 		}
 		got, err = s.Label(ctx, l.IdempotencyKey)
-		if errors.Is(err, fulfillment.ErrNotFound) {
+		if errors.Is(err, fulfillment.ErrNotFound) && attempt < 2 {
 			// Deleted between the two statements; labels are never
 			// deleted by this package, but try again rather than fail.
 			continue
+		}
+		if errors.Is(err, fulfillment.ErrNotFound) {
+			return fulfillment.Label{}, false, fmt.Errorf("reserve label %s of order %s: package %s already has a label under another idempotency key",
+				l.IdempotencyKey, l.OrderID, l.PackageRef)
 		}
 		return got, false, err
 	}
