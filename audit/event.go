@@ -8,8 +8,8 @@ import (
 	"github.com/hidemont/spkit/pii"
 )
 
-// Action is what an actor did. The set is closed: Validate rejects any other
-// value.
+// Action is the kind of access an actor made. The set is closed, so
+// validation rejects any other value.
 type Action string
 
 // The actions the audit trail records.
@@ -31,7 +31,7 @@ const (
 	ActionLegalHold            Action = "legal_hold"
 )
 
-// Outcome tells whether the action succeeded.
+// Outcome is the result of an action: success, failure or denial.
 type Outcome string
 
 // The outcomes of an action.
@@ -46,11 +46,12 @@ const (
 type Event struct {
 	// Time is when the action happened, in UTC. The zero value means now.
 	Time time.Time
-	// Actor is the user ID of whoever acted. It is required.
+	// Actor is the user ID of the person or service that acted. It is
+	// required.
 	Actor string
 	// SourceIP is the address the request came from, if known.
 	SourceIP netip.Addr
-	// Action is what was done.
+	// Action is the kind of access.
 	Action Action
 	// Outcome is whether it succeeded.
 	Outcome Outcome
