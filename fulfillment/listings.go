@@ -2,9 +2,8 @@ package fulfillment
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -86,45 +85,27 @@ func (e *ListingError) Error() string {
 	return b.String()
 }
 
-// patch sends a patchListingsItem, or its validation preview, and turns a
-// 200 response that is not ACCEPTED (VALID in a preview), or that carries
-// ERROR issues, into a *ListingError. ACCEPTED means Amazon queued the
-// change: it is applied asynchronously.
-//
-// NOTE: listings.Client.PatchListingsItem does not mark the call
-// idempotent, so the client would not retry it after a 5xx or a lost
-// response. The request is built here with Request.Idempotent until
-// package listings offers that.
+// patch sends a patchListingsItem, or its validation preview, through
+// package listings, which retries it after a lost response because repeating
+// a patch changes nothing. A 200 response that is not ACCEPTED (VALID in a
+// preview), or that carries ERROR issues, becomes a *ListingError. ACCEPTED
+// means Amazon queued the change: it is applied asynchronously.
 func (c *listingsClient) patch(ctx context.Context, sellerID, marketplaceID, sku, productType string, preview bool, patches ...listings.Patch) (string, error) {
-	q := url.Values{"marketplaceIds": {marketplaceID}}
-	if preview {
-		q.Set("mode", "VALIDATION_PREVIEW")
-	}
-	var sub listings.Submission
-	_, err := c.client.Do(ctx, &spapi.Request{
-		Operation: "listings.patchListingsItem", Method: http.MethodPatch, Path: listingPath(sellerID, sku), Query: q,
-		SellerID: sellerID, MarketplaceID: marketplaceID,
-		Body: map[string]any{"productType": productType, "patches": patches},
-		// Replacing an attribute with the same value twice changes
-		// nothing, so the call may be repeated after a lost response.
-		Idempotent: true,
-	}, &sub)
+	region, err := spapi.MarketplaceRegion(marketplaceID)
 	if err != nil {
 		return "", err
 	}
+	sub, err := listings.New(c.client, sellerID, region).PatchListingsItem(ctx, sku, marketplaceID, productType, patches,
+		listings.PatchOptions{ValidationPreview: preview})
+	var rejected *listings.SubmissionError
+	if err != nil && !errors.As(err, &rejected) {
+		return "", err
+	}
 	sub.SKU = sku
-	if err := listingError(&sub, preview); err != nil {
+	if err := listingError(sub, preview); err != nil {
 		return sub.SubmissionID, err
 	}
 	return sub.SubmissionID, nil
-}
-
-// listingPath escapes the seller ID and SKU as path segments, as package
-// listings does: a plus sign is escaped too, because some servers decode
-// it as a space.
-func listingPath(sellerID, sku string) string {
-	escape := func(s string) string { return strings.ReplaceAll(url.PathEscape(s), "+", "%2B") }
-	return "/listings/2021-08-01/items/" + escape(sellerID) + "/" + escape(sku)
 }
 
 // listingError returns a *ListingError for a submission that Amazon did

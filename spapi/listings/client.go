@@ -187,6 +187,9 @@ func (c *Client) PatchListingsItem(ctx context.Context, sku, marketplaceID, prod
 		Operation: "listings.patchListingsItem", Method: http.MethodPatch, Path: c.itemPath(sku), Query: q,
 		Body:     map[string]any{"productType": productType, "patches": patches},
 		SellerID: c.seller, Region: c.region, MarketplaceID: marketplaceID,
+		// Applying the same patches twice leaves the listing as applying
+		// them once, so the call may be repeated after a lost response.
+		Idempotent: true,
 	}
 	var out Submission
 	if _, err := c.api.Do(ctx, req, &out); err != nil {
