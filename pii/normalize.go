@@ -9,9 +9,12 @@ import (
 
 // Maximum sizes in bytes of a value after normalisation. They are well above
 // what SP-API returns for each field and bound memory use on hostile input.
+// Names and address parts allow 1024 bytes, room for over 300 characters of
+// a script that takes three bytes a character in UTF-8, because one value
+// over its limit fails the decoding of the whole order.
 const (
-	MaxBuyerNameLen       = 256
-	MaxAddressFieldLen    = 256
+	MaxBuyerNameLen       = 1024
+	MaxAddressFieldLen    = 1024
 	MaxPhoneLen           = 64
 	MaxEmailLen           = 254 // RFC 5321 path limit
 	MaxTaxInfoLen         = 4096
