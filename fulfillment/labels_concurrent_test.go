@@ -147,7 +147,7 @@ func TestLabelMerchantFulfillmentInProgress(t *testing.T) {
 	}()
 	<-store.saving
 
-	// createShipment has answered and its result is being recorded.
+	// createShipment has returned and its result is being recorded.
 	if _, err := labels.Buy(context.Background(), req); !errors.Is(err, fulfillment.ErrLabelInProgress) {
 		t.Errorf("Buy in the same process: err = %v, want ErrLabelInProgress", err)
 	}

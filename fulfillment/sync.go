@@ -163,7 +163,7 @@ type OrderSync struct {
 }
 
 // v0Retry is how long order sync keeps a seller on the v0 API after the
-// 2026-01-01 API answered that it is not available. A 403 can be passing,
+// 2026-01-01 API returned that it is not available. A 403 can be passing,
 // and the v0 calls that return buyer data are deprecated, so the newer API
 // is tried again after it.
 const v0Retry = time.Hour

@@ -1,7 +1,7 @@
-// Command envelope shows envelope encryption of one buyer field: a data key
-// per seller and retention bucket, wrapped by a KEK in Vault Transit, sealing
-// a value bound to the row and column it is stored in, then shredding the
-// bucket so the stored copy can no longer be opened.
+// Command envelope shows envelope encryption of one buyer field. A data key
+// per seller and retention bucket, wrapped by a KEK in Vault Transit, seals a
+// value bound to the row and column it is stored in. Shredding the bucket
+// then makes the stored copy impossible to open.
 //
 // Against Vault, for example the in-process engine of the integration module:
 //

@@ -76,9 +76,9 @@ func (s *Store) ReserveLabel(ctx context.Context, l fulfillment.Label) (fulfillm
 	if err := l.Validate(); err != nil {
 		return fulfillment.Label{}, false, err
 	}
-	// ON CONFLICT names no constraint, so that a concurrent insert of the
-	// same package is skipped whichever unique index sees it first: with
-	// only the idempotency key as target, a race could surface as a unique
+	// ON CONFLICT names no constraint, so a concurrent insert of the same
+	// package is skipped whichever unique index detects it first. With only
+	// the idempotency key as target, a race could surface as a unique
 	// violation of (seller_id, order_id, package_ref) instead.
 	for attempt := 0; ; attempt++ {
 		got, err := scanLabel(s.pool.QueryRow(ctx, `INSERT INTO fulfillment_labels (`+labelColumns+`)
