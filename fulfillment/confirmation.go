@@ -104,7 +104,7 @@ func (c *Confirmation) Validate(now time.Time) error {
 
 func checkConfirmationItems(items []ConfirmationItem) error {
 	if len(items) == 0 {
-		return &ValidationError{Field: "items", Reason: "list no order item; a package holds at least one"}
+		return &ValidationError{Field: "items", Reason: "is empty: a package must contain at least one order item"}
 	}
 	if len(items) > maxConfirmationItems {
 		return &ValidationError{Field: "items", Reason: fmt.Sprintf("list %d order items, more than the maximum of %d", len(items), maxConfirmationItems)}

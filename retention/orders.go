@@ -26,10 +26,10 @@ type Order struct {
 }
 
 // RegisterOrder registers an order's records, one per class, anchored at its
-// order time. Records of sealed classes get the order's bucket; the others
-// get none, so that non-PII kept for 18 months does not keep the bucket's
-// key, and with it every backup of the PII, readable. Registering an order
-// twice changes nothing.
+// order time. Records of sealed classes get the order's bucket and the others
+// get none. Otherwise non-PII, kept for 18 months, would keep the bucket's
+// key alive, and with it every backup of the PII readable. Registering an
+// order twice changes nothing.
 func RegisterOrder(ctx context.Context, s Store, o Order) error {
 	classes := o.Classes
 	if len(classes) == 0 {
